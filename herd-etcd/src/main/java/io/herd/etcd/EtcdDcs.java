@@ -99,6 +99,12 @@ public final class EtcdDcs
         return view(cache.readFresh(calls.deadline()));
     }
 
+    /** Whether {@link #clusterView()} currently answers from the watch cache (visible for tests). */
+    boolean cacheInSync()
+    {
+        return cache.snapshot().isPresent();
+    }
+
     private ClusterView view(Snapshot snapshot)
     {
         ViewMemo last = memo;

@@ -161,7 +161,9 @@ public final class EtcdServer
     private static boolean logSaysReady(Path log)
     {
         try {
-            return Files.readString(log, StandardCharsets.UTF_8).contains("ready to serve client requests");
+            // etcd 3.4 with the zap logger: "serving client traffic (in)securely"; older loggers: "ready to serve client requests"
+            String text = Files.readString(log, StandardCharsets.UTF_8);
+            return text.contains("serving client traffic") || text.contains("ready to serve client requests");
         }
         catch (IOException e) {
             return false;
