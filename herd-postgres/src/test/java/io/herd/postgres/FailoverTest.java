@@ -1,0 +1,99 @@
+package io.herd.postgres;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A failover in steps: the replica is promoted, the old primary diverges and is rewound to follow it. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FailoverTest
+{
+    private TestMember oldPrimary;
+    private TestMember newPrimary;
+
+    @BeforeAll
+    void startPrimaryAndReplica()
+    {
+        oldPrimary = new TestMember("one").bootstrapPrimary();
+        newPrimary = new TestMember("two");
+        ReplicationSource source = oldPrimary.replicationSource("two");
+        newPrimary.server.cloneFrom(source);
+        newPrimary.server.writeConfiguration(ServerRole.REPLICA, Optional.of(new ReplicationSource(source.host(), source.port(), source.user(),
+                source.password(), source.applicationName(), Optional.empty())));
+        newPrimary.server.start();
+        await().atMost(Duration.ofSeconds(15)).ignoreExceptions()
+                .until(() -> newPrimary.server.status().replicationState().equals(Optional.of(PostgresStatus.STREAMING)));
+    }
+
+    @AfterAll
+    void stopAll()
+    {
+        if (newPrimary != null) {
+            newPrimary.close();
+        }
+        if (oldPrimary != null) {
+            oldPrimary.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void promotedReplicaAcceptsWritesOnTheNextTimeline()
+            throws Exception
+    {
+        newPrimary.server.promote();
+        assertThat(newPrimary.server.writeConfiguration(ServerRole.PRIMARY, Optional.empty())).isNotEqualTo(ConfigurationChange.RESTART);
+        newPrimary.server.reload();
+
+        PostgresStatus status = newPrimary.server.status();
+        assertThat(status.inRecovery()).isFalse();
+        assertThat(status.timeline()).isEqualTo(2);
+        newPrimary.execute("CREATE TABLE after_promotion (id int)");
+        newPrimary.execute("CHECKPOINT");
+    }
+
+    @Test
+    @Order(2)
+    void divergedFormerPrimaryIsRewoundAndFollowsTheNewPrimary()
+            throws Exception
+    {
+        oldPrimary.execute("CREATE TABLE diverged (id int)"); // WAL the new primary never saw
+        oldPrimary.server.stop(StopMode.IMMEDIATE);
+
+        ReplicationSource rewindSource = newPrimary.rewindSource("one");
+        assertThat(oldPrimary.server.needsRewind(rewindSource)).isTrue();
+        RewindResult result = oldPrimary.server.rewind(rewindSource);
+        assertThat(result.succeeded()).as(result.outputTail()).isTrue();
+        assertThat(oldPrimary.server.needsRewind(rewindSource)).isFalse();
+
+        ReplicationSource streamSource = newPrimary.replicationSource("one");
+        newPrimary.server.syncReplicationSlots(java.util.Set.of(streamSource.slotName().orElseThrow()));
+        oldPrimary.server.writeConfiguration(ServerRole.REPLICA, Optional.of(streamSource));
+        oldPrimary.server.start();
+
+        newPrimary.execute("INSERT INTO after_promotion VALUES (7)");
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
+            PostgresStatus status = oldPrimary.server.status();
+            assertThat(status.inRecovery()).isTrue();
+            assertThat(status.replicationState()).contains(PostgresStatus.STREAMING);
+            assertThat(status.timeline()).isEqualTo(2);
+            try (Connection connection = oldPrimary.connect(); ResultSet row = connection.createStatement().executeQuery("SELECT id FROM after_promotion")) {
+                assertThat(row.next()).isTrue();
+                assertThat(row.getInt(1)).isEqualTo(7);
+            }
+        });
+    }
+}
