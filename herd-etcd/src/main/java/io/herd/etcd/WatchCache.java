@@ -126,7 +126,7 @@ final class WatchCache
             snapshot = null;
             if (!unreachable) {
                 unreachable = true;
-                log.warn("etcd at {} is unreachable; retrying in the background: {}", calls.endpoints(), e.getMessage());
+                log.warn("etcd at {} is unreachable or refuses us; retrying in the background: {}", calls.endpoints(), e.getMessage());
             }
             schedule(this::resync, backoffMillis);
             backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);

@@ -296,6 +296,34 @@ class TestEtcdDcs
     }
 
     @Test
+    void statusFallsBackToLegacyOptimeWhenAbsent()
+            throws Exception
+    {
+        putRaw(raw, keys.legacyOptime(), "67395656");
+        EtcdDcs a = member("a", TTL);
+        assertThat(a.readFresh().status().optime()).isEqualTo(67395656);
+
+        a.writeStatus(new io.herd.core.cluster.ClusterStatus(70000000, java.util.Map.of("a", 69000000L), List.of("a")));
+        io.herd.core.cluster.ClusterStatus status = a.readFresh().status();
+        assertThat(status.optime()).isEqualTo(70000000);
+        assertThat(status.slots()).containsEntry("a", 69000000L);
+        assertThat(status.retainSlots()).containsExactly("a");
+    }
+
+    @Test
+    void leaderCarriesLeaseAndModRevision()
+    {
+        EtcdDcs a = member("a", TTL);
+        assertThat(a.acquireLeader()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.clusterView().leaderName()).contains("a"));
+        io.herd.core.cluster.Leader cached = a.clusterView().leader().orElseThrow();
+        io.herd.core.cluster.Leader fresh = a.readFresh().leader().orElseThrow();
+        assertThat(cached).isEqualTo(fresh);
+        assertThat(fresh.modRevision()).isPositive();
+        assertThat(fresh.lease()).isNotZero();
+    }
+
+    @Test
     void deleteClusterRemovesEveryKey()
     {
         EtcdDcs a = member("a", TTL);
