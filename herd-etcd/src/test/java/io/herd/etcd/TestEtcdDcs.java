@@ -156,15 +156,15 @@ class TestEtcdDcs
         EtcdDcs a = member("a", TTL);
         EtcdDcs b = member("b", TTL);
         List<DcsChange> changes = new CopyOnWriteArrayList<>();
-        try (AutoCloseable ignored = b.addListener(changes::add)) {
-            await().atMost(Duration.ofSeconds(10)).until(b::cacheInSync);
+        AutoCloseable subscription = b.addListener(changes::add);
+        await().atMost(Duration.ofSeconds(10)).until(b::cacheInSync);
 
-            assertThat(a.acquireLeader()).isTrue();
+        assertThat(a.acquireLeader()).isTrue();
 
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                    assertThat(changes).anyMatch(c -> !c.resync() && c.keys().contains("leader")));
-            assertThat(b.clusterView().leaderName()).contains("a");
-        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(changes).anyMatch(c -> !c.resync() && c.keys().contains("leader")));
+        assertThat(b.clusterView().leaderName()).contains("a");
+        subscription.close();
     }
 
     @Test
@@ -174,14 +174,14 @@ class TestEtcdDcs
         EtcdDcs a = member("a", TTL);
         EtcdDcs b = member("b", TTL);
         List<DcsChange> changes = new CopyOnWriteArrayList<>();
-        try (AutoCloseable bad = b.addListener(change -> {
+        b.addListener(change -> {
             throw new IllegalStateException("listener bug");
-        }); AutoCloseable good = b.addListener(changes::add)) {
-            a.setInitialize("123");
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(changes).anyMatch(c -> c.touches("initialize")));
-            a.writeStatus(new io.herd.core.cluster.ClusterStatus(42, java.util.Map.of(), List.of()));
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(b.clusterView().status().optime()).isEqualTo(42));
-        }
+        });
+        b.addListener(changes::add);
+        a.setInitialize("123");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(changes).anyMatch(c -> c.touches("initialize")));
+        a.writeStatus(new io.herd.core.cluster.ClusterStatus(42, java.util.Map.of(), List.of()));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(b.clusterView().status().optime()).isEqualTo(42));
     }
 
     @Test
