@@ -43,6 +43,12 @@ public record ControlData(
         return state.equals(SHUT_DOWN) || state.equals(SHUT_DOWN_IN_RECOVERY);
     }
 
+    /** A primary that stopped without a shutdown checkpoint: the next start (or pg_rewind) needs crash recovery first. */
+    public boolean needsCrashRecovery()
+    {
+        return state.equals(IN_PRODUCTION) || state.equals("in crash recovery") || state.equals("shutting down");
+    }
+
     /** The cluster was last running (or shut down) as a primary rather than a standby. */
     public boolean wasPrimary()
     {

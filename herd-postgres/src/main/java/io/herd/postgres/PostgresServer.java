@@ -503,15 +503,17 @@ public final class PostgresServer
     }
 
     /**
-     * Brings a crashed (not cleanly shut down) stopped data directory to a clean shutdown by crash recovery in
-     * single-user mode, after removing the recovery signal files (single-user mode refuses standby mode).
-     * Does nothing when it is already cleanly shut down.
+     * Brings a crashed primary's stopped data directory (state {@code in production}, {@code in crash recovery} or
+     * {@code shutting down}) to a clean shutdown by crash recovery in single-user mode, after removing the recovery
+     * signal files (single-user mode refuses standby mode). Does nothing for any other state: in particular a
+     * directory {@code in archive recovery} (a stopped standby, or one just rewound) is left alone, because
+     * single-user recovery would end its recovery and write WAL of its own.
      */
     public void ensureCleanShutdown()
     {
         requireNotRoot("run crash recovery");
         requireStopped("run crash recovery");
-        if (controlData().isCleanShutdown()) {
+        if (!controlData().needsCrashRecovery()) {
             return;
         }
         try {
@@ -549,7 +551,7 @@ public final class PostgresServer
         ControlData local = controlData();
         int localTimeline;
         long localWalEnd;
-        if (local.state().equals(ControlData.SHUT_DOWN)) {
+        if (local.wasPrimary()) {
             localTimeline = local.timeline();
             localWalEnd = local.checkpointLsn() + 1; // the shutdown checkpoint record is the last one
         }
@@ -643,7 +645,7 @@ public final class PostgresServer
     private boolean isReady()
     {
         CommandRunner.Result result = commands.run(List.of(bin("pg_isready"), "-q", "-h", settings.socketDir().toAbsolutePath().toString(),
-                "-p", Integer.toString(settings.port()), "-t", "1"), Map.of(), Duration.ofSeconds(5));
+                "-p", Integer.toString(settings.port()), "-U", settings.superuser().username(), "-d", "postgres", "-t", "1"), Map.of(), Duration.ofSeconds(5));
         return result.succeeded();
     }
 
