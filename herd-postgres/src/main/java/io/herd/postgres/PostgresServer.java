@@ -503,6 +503,73 @@ public final class PostgresServer
     }
 
     /**
+     * Creates the replica's data directory with the first of {@code methods} that succeeds, in order. Without a
+     * source only methods marked {@code noLeader} are tried. The data directory is wiped before each method (unless
+     * it keeps data) and after a failed one.
+     *
+     * @return the name of the method that succeeded
+     * @throws PostgresException naming each failed method with its output's tail, or when none is applicable
+     */
+    public String createReplica(List<ReplicaMethod> methods, Optional<ReplicationSource> source)
+    {
+        requireNonNull(methods, "methods is null");
+        requireNonNull(source, "source is null");
+        requireNotRoot("create a replica");
+        requireStopped("create a replica");
+        StringBuilder failures = new StringBuilder();
+        for (ReplicaMethod method : methods) {
+            if (source.isEmpty() && !method.noLeader()) {
+                continue;
+            }
+            try {
+                if (method.isBasebackup()) {
+                    cloneFrom(source.orElseThrow());
+                }
+                else {
+                    runReplicaCommand(method, source);
+                }
+                return method.name();
+            }
+            catch (PostgresException e) {
+                log.warn("replica method {} failed: {}", method.name(), e.getMessage());
+                failures.append("\n").append(method.name()).append(": ").append(e.getMessage());
+                wipeDataDirectory();
+            }
+        }
+        throw new PostgresException(failures.length() == 0
+                ? "no replica method applies" + (source.isEmpty() ? " without a source (none is marked no_leader)" : "")
+                : "every replica method failed:" + failures);
+    }
+
+    private void runReplicaCommand(ReplicaMethod method, Optional<ReplicationSource> source)
+    {
+        if (!method.keepData()) {
+            wipeDataDirectory();
+        }
+        List<String> command = new ArrayList<>(method.command());
+        if (!method.noParams()) {
+            command.add("--scope=" + settings.clusterName());
+            command.add("--role=replica");
+            command.add("--datadir=" + settings.dataDir());
+            source.ifPresent(from -> command.add("--connstring=" + from.conninfo("postgres")));
+        }
+        method.options().forEach((key, value) -> command.add("--" + key + "=" + value));
+        Path pgpass = settings.logDir().resolve("pgpass.replica-method");
+        Map<String, String> env = Map.of();
+        if (source.isPresent()) {
+            PostgresConfigFiles.writePgpass(pgpass, source.get());
+            env = Map.of("PGPASSFILE", pgpass.toString());
+        }
+        try {
+            commands.runChecked(command, env, CLONE_TIMEOUT);
+            log.info("created replica in {} with method {}", settings.dataDir(), method.name());
+        }
+        finally {
+            deleteQuietly(pgpass);
+        }
+    }
+
+    /**
      * Brings a crashed primary's stopped data directory (state {@code in production}, {@code in crash recovery} or
      * {@code shutting down}) to a clean shutdown by crash recovery in single-user mode, after removing the recovery
      * signal files (single-user mode refuses standby mode). Does nothing for any other state: in particular a

@@ -73,6 +73,31 @@ class ReplicaTest
     }
 
     @Test
+    void customReplicaMethodGetsTheSourceAndThePasswordThroughPgpass()
+            throws Exception
+    {
+        try (TestMember other = new TestMember("gamma")) {
+            java.nio.file.Path script = other.directory.resolve("clone.sh");
+            java.nio.file.Files.writeString(script, """
+                    #!/bin/bash
+                    for arg; do case $arg in --datadir=*) dir=${arg#*=};; --connstring=*) conn=${arg#*=};; --fail=*) exit 3;; esac; done
+                    echo "$*" > "$(dirname "$0")/args"
+                    exec "$BIN/pg_basebackup" --pgdata="$dir" -X stream --checkpoint=fast --dbname="$conn"
+                    """.replace("$BIN", other.settings.binDir().toString()));
+            ReplicaMethod failing = new ReplicaMethod("broken", java.util.List.of("bash", script.toString()), java.util.Map.of("fail", "yes"), false, false, false);
+            ReplicaMethod custom = new ReplicaMethod("custom", java.util.List.of("bash", script.toString()), java.util.Map.of("extra", "1"), false, false, false);
+
+            String used = other.server.createReplica(java.util.List.of(failing, custom), Optional.of(primary.replicationSource("gamma")));
+
+            assertThat(used).isEqualTo("custom");
+            assertThat(other.server.dataDirectoryState().isInitialized()).isTrue();
+            assertThat(java.nio.file.Files.readString(other.directory.resolve("args")))
+                    .contains("--scope=test", "--role=replica", "--datadir=" + other.settings.dataDir(), "--extra=1")
+                    .doesNotContain(TestMember.REPLICATION.password().orElseThrow());
+        }
+    }
+
+    @Test
     void dataWrittenOnThePrimaryIsVisibleOnTheReplica()
             throws Exception
     {
