@@ -1,7 +1,6 @@
 package io.herd.backup.compress;
 
 import com.aayushatharva.brotli4j.Brotli4jLoader;
-import com.aayushatharva.brotli4j.decoder.BrotliInputStream;
 import com.aayushatharva.brotli4j.encoder.BrotliOutputStream;
 import com.aayushatharva.brotli4j.encoder.Encoder;
 import com.github.luben.zstd.ZstdInputStream;
@@ -128,7 +127,7 @@ public enum Compression
                 return new ZstdInputStream(in);
             case BROTLI:
                 loadBrotli();
-                return new BrotliInputStream(in);
+                return new BrotliDecodingInputStream(in);
             case GZIP:
                 return new GZIPInputStream(in);
             case NONE:
