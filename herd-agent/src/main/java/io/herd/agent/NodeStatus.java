@@ -66,6 +66,19 @@ public record NodeStatus(
                 false, tags, nowNanos, OptionalLong.empty());
     }
 
+    public NodeStatus withLeaderUntil(long nanos)
+    {
+        return new NodeStatus(state, role, xlogLocation, receivedLocation, replayedLocation, replayedTimestamp, replayPaused, timeline, replicationState,
+                replication, postmasterStartTime, serverVersion, systemIdentifier, nanos, clusterUnlocked, dcsLastSeen, paused, tags, nextRunNanos, clusterOptime);
+    }
+
+    /** PostgreSQL was just stopped by the agent: no role until the next cycle reads it again. */
+    public NodeStatus stopped()
+    {
+        return new NodeStatus("stopped", Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), Optional.empty(), false, timeline,
+                Optional.empty(), List.of(), Optional.empty(), serverVersion, systemIdentifier, 0, clusterUnlocked, dcsLastSeen, paused, tags, nextRunNanos, clusterOptime);
+    }
+
     public boolean isLeader(long nowNanos)
     {
         return leaderUntilNanos != 0 && leaderUntilNanos - nowNanos > 0;

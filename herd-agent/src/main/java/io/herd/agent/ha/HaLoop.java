@@ -433,6 +433,7 @@ public final class HaLoop
             }
             else {
                 leaderUntilNanos = 0;
+                status = status.withLeaderUntil(0);
                 fencer.disarm();
             }
             return;
@@ -476,6 +477,7 @@ public final class HaLoop
             log.info("this member holds the leader key");
         }
         leaderUntilNanos = until;
+        status = status.withLeaderUntil(until);
         long remaining = until - nanoTime.getAsLong();
         if (remaining > 0) {
             fencer.arm(Duration.ofNanos(remaining));
@@ -618,6 +620,9 @@ public final class HaLoop
     {
         log.warn("demoting: {}", reason);
         expectRunning = false;
+        // health checks must see the demotion before PostgreSQL is even down
+        leaderUntilNanos = 0;
+        status = status.stopped();
         try {
             postgres.stop(StopMode.IMMEDIATE);
         }
@@ -629,6 +634,8 @@ public final class HaLoop
 
     private void release(HaAction.ReleaseLeadership release)
     {
+        leaderUntilNanos = 0;
+        status = status.withLeaderUntil(0);
         if (release.stopFirst()) {
             expectRunning = false;
             postgres.stop(StopMode.FAST);
