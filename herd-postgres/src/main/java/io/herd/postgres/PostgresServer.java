@@ -46,7 +46,7 @@ public final class PostgresServer
         implements AutoCloseable
 {
     private static final Logger log = LoggerFactory.getLogger(PostgresServer.class);
-    private static final Duration SQL_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration SQL_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration CLONE_TIMEOUT = Duration.ofDays(1);
     private static final Duration CLONE_RETRY_DELAY = Duration.ofSeconds(5);
     private static final ScheduledExecutorService PID_WATCHER = Executors.newSingleThreadScheduledExecutor(runnable -> {

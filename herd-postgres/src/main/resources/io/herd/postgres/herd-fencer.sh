@@ -13,9 +13,15 @@ log() {
     printf '%s herd-fencer[%d] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$$" "$1" >> "$log_file"
 }
 
-now_us() {
-    local t=${EPOCHREALTIME/[.,]/}
-    echo $((10#$t))
+# Sets now_us to a monotonic clock in microseconds (/proc/uptime: not moved by wall-clock changes; 10 ms steps).
+now() {
+    local up rest
+    if read -r up rest < /proc/uptime 2> /dev/null; then
+        now_us=$((10#${up%.*} * 1000000 + 10#${up#*.} * 10000))
+    else
+        up=${EPOCHREALTIME/[.,]/}
+        now_us=$((10#$up))
+    fi
 }
 
 fence() {
@@ -37,7 +43,8 @@ armed=0
 deadline=0
 while true; do
     if ((armed)); then
-        remaining=$((deadline - $(now_us)))
+        now
+        remaining=$((deadline - now_us))
         if ((remaining <= 0)); then
             fence "the leadership deadline passed without renewal"
         fi
@@ -67,7 +74,8 @@ while true; do
                 fraction=${seconds#*.}000000
                 fraction=${fraction:0:6}
             fi
-            deadline=$(($(now_us) + 10#$whole * 1000000 + 10#$fraction))
+            now
+            deadline=$((now_us + 10#$whole * 1000000 + 10#$fraction))
             armed=1
             ;;
         disarm)

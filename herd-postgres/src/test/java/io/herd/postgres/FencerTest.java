@@ -87,6 +87,44 @@ class FencerTest
         assertThat(member.server.isRunning()).isTrue();
     }
 
+    @Test
+    void armedFencerStopsPostgresWhenTheAgentJvmIsKilled()
+            throws Exception
+    {
+        Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process agent = new ProcessBuilder(javaExecutable.toString(), "-Xmx32m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                FencerHolderMain.class.getName(), member.settings.dataDir().toString(), member.settings.binDir().toString(), fencerLog.toString())
+                .redirectErrorStream(true).start();
+        try (var output = new java.io.BufferedReader(new java.io.InputStreamReader(agent.getInputStream()))) {
+            java.util.concurrent.CompletableFuture<String> armed = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    for (String line = output.readLine(); line != null; line = output.readLine()) {
+                        if (line.startsWith("armed ")) {
+                            return line;
+                        }
+                    }
+                    return "exited";
+                }
+                catch (java.io.IOException e) {
+                    return e.toString();
+                }
+            });
+            String line = armed.get(30, TimeUnit.SECONDS);
+            assertThat(line).startsWith("armed ");
+            ProcessHandle fencer = ProcessHandle.of(Long.parseLong(line.substring("armed ".length()))).orElseThrow();
+
+            agent.destroyForcibly(); // SIGKILL: no shutdown hook, the JVM just vanishes
+            assertThat(agent.waitFor(5, TimeUnit.SECONDS)).isTrue();
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> !member.server.isRunning());
+            assertThat(fencer.onExit().get(5, TimeUnit.SECONDS).isAlive()).isFalse();
+            assertThat(Files.readString(fencerLog)).contains("agent went away");
+        }
+        finally {
+            agent.destroyForcibly();
+        }
+    }
+
     /**
      * The agent's death is simulated by a holder process that keeps the write end of a FIFO open: it arms the
      * fencer, then sleeps; kill -9 of the holder closes the last write end, as the death of the agent's JVM would.
