@@ -71,7 +71,8 @@ final class PostgresSql
                                pg_last_xact_replay_timestamp(),
                                CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END,
                                (SELECT status FROM pg_stat_wal_receiver), (SELECT received_tli FROM pg_stat_wal_receiver),
-                               (SELECT timeline_id FROM pg_control_checkpoint())
+                               (SELECT timeline_id FROM pg_control_checkpoint()),
+                               (SELECT coalesce(bool_or(pending_restart), false) FROM pg_settings)
                         """)) {
             row.next();
             boolean inRecovery = row.getBoolean(1);
@@ -104,7 +105,8 @@ final class PostgresSql
                     Optional.ofNullable(replayTimestamp).map(Timestamp::toInstant),
                     row.getBoolean(10),
                     replicationState,
-                    replicas());
+                    replicas(),
+                    row.getBoolean(14));
         }
     }
 

@@ -17,6 +17,7 @@ import static java.util.Objects.requireNonNull;
  * @param replayLsn replica only: {@code pg_last_wal_replay_lsn()}
  * @param replicationState replica only: {@code streaming} when the WAL receiver streams, else {@code in archive recovery}
  * @param replicas primary (or cascading replica): rows of pg_stat_replication
+ * @param pendingRestart a changed setting waits for a restart (pg_settings.pending_restart)
  */
 public record PostgresStatus(
         boolean inRecovery,
@@ -30,7 +31,8 @@ public record PostgresStatus(
         Optional<Instant> lastReplayTimestamp,
         boolean replayPaused,
         Optional<String> replicationState,
-        List<ReplicationConnection> replicas)
+        List<ReplicationConnection> replicas,
+        boolean pendingRestart)
 {
     public static final String STREAMING = "streaming";
     public static final String IN_ARCHIVE_RECOVERY = "in archive recovery";

@@ -40,6 +40,7 @@ class PrimaryServerTest
         assertThat(status.timeline()).isEqualTo(1);
         assertThat(status.walPosition()).isPositive();
         assertThat(status.replicationState()).isEmpty();
+        assertThat(status.pendingRestart()).isFalse();
         assertThat(status.systemIdentifier()).isEqualTo(primary.server.controlData().systemIdentifier());
         assertThat(primary.server.isRunning()).isTrue();
         assertThat(primary.server.postmasterPid()).isPresent();

@@ -69,6 +69,48 @@ class UnitsTest
     }
 
     @Test
+    void settingsDefaults()
+    {
+        PostgresSettings settings = PostgresSettings.builder(Path.of("/srv/pg/data"), 5433).build();
+        assertThat(settings.binDir()).isEqualTo(Path.of("/usr/lib/postgresql/15/bin"));
+        assertThat(settings.listenHosts()).containsExactly("127.0.0.1");
+        assertThat(settings.connectAddress()).isEqualTo(new io.herd.core.cluster.HostPort("127.0.0.1", 5433));
+        assertThat(settings.socketDir()).isEqualTo(Path.of("/srv/pg"));
+        assertThat(settings.logDir()).isEqualTo(Path.of("/srv/pg/log"));
+        assertThat(settings.pgpassPath()).isEqualTo(Path.of("/srv/pg/pgpass.5433"));
+        assertThat(settings.superuser().username()).isEqualTo("postgres");
+        assertThat(settings.replication().username()).isEqualTo("replicator");
+        assertThat(settings.rewindOrSuperuser()).isEqualTo(settings.superuser());
+        assertThat(settings.startTimeout()).isEqualTo(java.time.Duration.ofSeconds(60));
+        assertThat(settings.stopTimeout()).isEqualTo(java.time.Duration.ofSeconds(60));
+    }
+
+    @Test
+    void herdOwnedParametersOverrideUserParametersAndDefaultsFillGaps()
+    {
+        PostgresSettings settings = PostgresSettings.builder(Path.of("/srv/pg/data"), 5433)
+                .parameter("port", "1")
+                .parameter("max_wal_senders", "20")
+                .clusterName("batman")
+                .build();
+        java.util.Map<String, String> parameters = new PostgresConfigFiles(settings).parameters(ServerRole.REPLICA,
+                Optional.of(new ReplicationSource("10.0.0.1", 5432, "replicator", Optional.of("secret"), "node a", Optional.of("node_a"))));
+        assertThat(parameters)
+                .containsEntry("port", "5433")
+                .containsEntry("max_wal_senders", "20")
+                .containsEntry("wal_level", "replica")
+                .containsEntry("hot_standby", "on")
+                .containsEntry("wal_log_hints", "on")
+                .containsEntry("cluster_name", "batman")
+                .containsEntry("unix_socket_directories", "/srv/pg")
+                .containsEntry("primary_slot_name", "node_a")
+                .containsEntry("recovery_target_timeline", "latest");
+        assertThat(parameters.get("primary_conninfo"))
+                .contains("host=10.0.0.1", "port=5432", "user=replicator", "application_name='node a'", "passfile=/srv/pg/pgpass.5433")
+                .doesNotContain("secret");
+    }
+
+    @Test
     void tooLongSocketDirectoryIsRejected()
     {
         assertThatThrownBy(() -> PostgresSettings.builder(Path.of("/tmp/data"), 5432).socketDir(Path.of("/tmp/" + "s".repeat(100))).build())
