@@ -15,7 +15,11 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -166,6 +170,34 @@ class TestClusterFormation
         assertThat(leader.connUrl()).isEqualTo("postgres://127.0.0.1:" + primary.pgPort + "/postgres");
         assertThat(leader.apiUrl()).isEqualTo("http://127.0.0.1:" + primary.apiPort + "/patroni");
         assertThat(view.status().optime()).isPositive();
+    }
+
+    @Test
+    void patronictlListsTheCluster() throws Exception
+    {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/patronictl")), "Debian's patroni package is not installed (scripts/install-deps installs it)");
+        // patronictl 3.0 has no etcd3:// scheme for -d: it reads the etcd3 section of a config file, as users run it
+        Path config = Files.createTempFile("patronictl", ".yml");
+        Files.writeString(config, "etcd3:\n  hosts: " + cluster.etcd().host() + ":" + cluster.etcd().clientPort() + "\n");
+        Process process = new ProcessBuilder("/usr/bin/patronictl", "-c", config.toString(), "list", "it")
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        Files.delete(config);
+        assertThat(process.exitValue()).as(output).isZero();
+        // patronictl 3.0 prints the member's state (3.1+ prints replication_state) and lag against the leader's optime
+        assertThat(output).contains("Cluster: it ");
+        assertThat(row(output, primary.name)).containsExactly(primary.name, "127.0.0.1:" + primary.pgPort, "Leader", "running", "1", "");
+        for (Node replica : replicas) {
+            assertThat(row(output, replica.name)).containsExactly(replica.name, "127.0.0.1:" + replica.pgPort, "Replica", "running", "1", "0");
+        }
+    }
+
+    private static List<String> row(String table, String member)
+    {
+        String line = table.lines().filter(l -> l.startsWith("| " + member + " ")).findFirst().orElseThrow(() -> new AssertionError(member + " missing in\n" + table));
+        return java.util.Arrays.stream(line.substring(1, line.length() - 1).split("\\|")).map(String::trim).toList();
     }
 
     private static String rawRequest(Node node, String request) throws IOException
