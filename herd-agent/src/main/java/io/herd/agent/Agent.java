@@ -60,25 +60,35 @@ public final class Agent
         PostgresSettings settings = postgresSettings(config, dynamic);
         PostgresServer postgres = new PostgresServer(settings);
         EtcdDcs dcs = new EtcdDcs(config.etcd(), DcsKeys.of(config.namespace(), config.scope()), config.name(), dynamic.ttl(), dynamic.retryTimeout());
-        Fencer fencer;
-        try {
-            Files.createDirectories(settings.logDir());
-            fencer = Fencer.start(settings.dataDir(), settings.binDir(), settings.logDir().resolve("fencer.log"));
-        }
-        catch (java.io.IOException | RuntimeException e) {
-            dcs.close();
-            throw new IllegalStateException("cannot start the fencing watchdog: " + e.getMessage(), e);
-        }
-        HaLoop loop = new HaLoop(config, dcs, postgres, fencer, new PeerClient(Duration.ofSeconds(1)), System::nanoTime);
+        java.util.function.Supplier<Fencer> fencers = () -> {
+            try {
+                Files.createDirectories(settings.logDir());
+                return Fencer.start(settings.dataDir(), settings.binDir(), settings.logDir().resolve("fencer.log"));
+            }
+            catch (java.io.IOException | RuntimeException e) {
+                throw new IllegalStateException("cannot start the fencing watchdog: " + e.getMessage(), e);
+            }
+        };
+        // the REST port first: an agent that cannot serve health checks must not touch PostgreSQL
+        java.util.concurrent.atomic.AtomicReference<HaLoop> loopHolder = new java.util.concurrent.atomic.AtomicReference<>();
         RestApiServer api;
         try {
-            api = new RestApiServer(config.restapi().listen(), new View(config, loop, dcs), System::nanoTime);
+            api = new RestApiServer(config.restapi().listen(), new View(config, loopHolder, dcs), System::nanoTime);
         }
         catch (RuntimeException e) {
-            fencer.close();
             dcs.close();
             throw e;
         }
+        HaLoop loop;
+        try {
+            loop = new HaLoop(config, dcs, postgres, fencers, new PeerClient(Duration.ofSeconds(1)), System::nanoTime);
+        }
+        catch (RuntimeException e) {
+            api.close();
+            dcs.close();
+            throw e;
+        }
+        loopHolder.set(loop);
         Agent agent = new Agent(config, dcs, postgres, loop, api);
         agent.loopThread.start();
         log.info("agent {} of cluster '{}' started (ttl {} s, loop_wait {} s)", config.name(), config.scope(),
@@ -159,7 +169,7 @@ public final class Agent
         }
     }
 
-    private record View(HerdConfig config, HaLoop loop, EtcdDcs dcs)
+    private record View(HerdConfig config, java.util.concurrent.atomic.AtomicReference<HaLoop> loop, EtcdDcs dcs)
             implements AgentView
     {
         @Override
@@ -177,7 +187,8 @@ public final class Agent
         @Override
         public NodeStatus status()
         {
-            return loop.status();
+            HaLoop current = loop.get();
+            return current == null ? NodeStatus.starting(config.tags(), System.nanoTime()) : current.status();
         }
 
         @Override

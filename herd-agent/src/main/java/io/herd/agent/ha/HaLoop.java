@@ -65,7 +65,8 @@ public final class HaLoop
     private final HerdConfig config;
     private final Dcs dcs;
     private final PostgresServer postgres;
-    private final Fencer fencer;
+    private final java.util.function.Supplier<Fencer> fencerFactory;
+    private Fencer fencer;
     private final PeerClient peers;
     private final LongSupplier nanoTime;
     private final TaskRunner tasks;
@@ -83,12 +84,17 @@ public final class HaLoop
     private String lastLogged = "";
     private long dcsLastSeen;
 
-    public HaLoop(HerdConfig config, Dcs dcs, PostgresServer postgres, Fencer fencer, PeerClient peers, LongSupplier nanoTime)
+    /**
+     * @param fencerFactory starts a fencing watchdog; called again when the previous one has fired (a fencer is
+     * single-use: once it stopped PostgreSQL it exits)
+     */
+    public HaLoop(HerdConfig config, Dcs dcs, PostgresServer postgres, java.util.function.Supplier<Fencer> fencerFactory, PeerClient peers, LongSupplier nanoTime)
     {
         this.config = requireNonNull(config, "config is null");
         this.dcs = requireNonNull(dcs, "dcs is null");
         this.postgres = requireNonNull(postgres, "postgres is null");
-        this.fencer = requireNonNull(fencer, "fencer is null");
+        this.fencerFactory = requireNonNull(fencerFactory, "fencerFactory is null");
+        this.fencer = fencerFactory.get();
         this.peers = requireNonNull(peers, "peers is null");
         this.nanoTime = requireNonNull(nanoTime, "nanoTime is null");
         this.dynamic = DynamicConfig.parse(config.bootstrap().dcs());
@@ -480,6 +486,10 @@ public final class HaLoop
         status = status.withLeaderUntil(until);
         long remaining = until - nanoTime.getAsLong();
         if (remaining > 0) {
+            if (!fencer.isAlive()) {
+                log.warn("the fencing watchdog had fired or died; starting a new one");
+                fencer = fencerFactory.get();
+            }
             fencer.arm(Duration.ofNanos(remaining));
         }
     }
