@@ -121,7 +121,7 @@ public final class Retention
         Optional<Long> oldestNeeded = keep.stream()
                 .map(name -> WalSegment.parse(new BackupName(name).walFileName(), walArchive.segmentSize()).orElseThrow().number())
                 .min(Comparator.naturalOrder());
-        if (oldestNeeded.isPresent() && !delete.isEmpty()) {
+        if (oldestNeeded.isPresent()) {
             for (ArchivedWal wal : walArchive.list()) {
                 if (wal.kind().isEmpty() || wal.kind().get() == WalFileKind.TIMELINE_HISTORY || wal.segment().isEmpty()) {
                     continue;

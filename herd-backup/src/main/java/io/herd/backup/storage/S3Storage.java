@@ -16,6 +16,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
@@ -63,6 +64,7 @@ public final class S3Storage
     private final AwsCredentialsProvider credentials;
     private final ExecutorService partUploads;
     private final Semaphore partsInFlight;
+    private volatile boolean batchDelete = true;
 
     public S3Storage(S3Settings settings)
     {
@@ -96,8 +98,10 @@ public final class S3Storage
         }
         settings.endpoint().ifPresent(builder::endpointOverride);
         if (settings.checksumsWhenRequired()) {
+            // S3-compatible stores that predate flexible checksums: send Content-MD5 where a checksum is required (DeleteObjects)
             builder.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                    .addPlugin(LegacyMd5Plugin.create());
         }
         return builder.build();
     }
@@ -200,8 +204,25 @@ public final class S3Storage
             List<ObjectIdentifier> batch = all.subList(start, Math.min(all.size(), start + DELETE_BATCH)).stream()
                     .map(key -> ObjectIdentifier.builder().key(fullKey(key)).build())
                     .toList();
-            DeleteObjectsResponse response = call("delete " + batch.size() + " objects",
-                    () -> client.deleteObjects(request -> request.bucket(settings.bucket()).delete(Delete.builder().objects(batch).quiet(true).build())));
+            if (!batchDelete) {
+                for (ObjectIdentifier object : batch) {
+                    call("delete " + object.key(), () -> client.deleteObject(request -> request.bucket(settings.bucket()).key(object.key())));
+                }
+                continue;
+            }
+            DeleteObjectsResponse response;
+            try {
+                response = client.deleteObjects(request -> request.bucket(settings.bucket()).delete(Delete.builder().objects(batch).quiet(true).build()));
+            }
+            catch (AwsServiceException e) {
+                if (e.statusCode() == 501) {
+                    // a store without DeleteObjects (or without its checksum header): one request per object from now on
+                    batchDelete = false;
+                    start -= DELETE_BATCH;
+                    continue;
+                }
+                throw translate("delete " + batch.size() + " objects", e);
+            }
             if (response.hasErrors() && !response.errors().isEmpty()) {
                 throw new StorageException("S3 refused to delete " + response.errors().get(0).key() + ": " + response.errors().get(0).code()
                         + " (" + response.errors().size() + " failures)");
@@ -246,7 +267,7 @@ public final class S3Storage
 
     /** Runs an S3 call, turning SDK errors into one-line StorageExceptions; a missing key becomes NotFound. */
     private <T> T call(String what, Supplier<T> action)
-            throws StorageException, NotFound
+            throws IOException
     {
         try {
             return action.get();
@@ -255,26 +276,44 @@ public final class S3Storage
             throw new NotFound();
         }
         catch (AwsServiceException e) {
-            String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-            if ("NoSuchBucket".equals(code)) {
-                throw new StorageException("S3 bucket '" + settings.bucket() + "' does not exist (" + settings.location() + ")", e);
-            }
-            if (e.statusCode() == 404 && code == null || "NotFound".equals(code)) {
-                throw new NotFound();
-            }
-            if (e.statusCode() == 403 || "InvalidAccessKeyId".equals(code) || "SignatureDoesNotMatch".equals(code)) {
-                throw new StorageException("S3 denied access to " + settings.location() + " (" + (code == null ? "403" : code)
-                        + "): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ROLE_ARN or the bucket policy", e);
-            }
-            throw new StorageException("S3 failed to " + what + " in " + settings.location() + ": "
-                    + (code == null ? "HTTP " + e.statusCode() : code) + " " + firstLine(e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage()), e);
+            throw translate(what, e);
         }
         catch (SdkClientException e) {
+            // a server that refuses a request early (bad credentials, missing bucket) may just close the connection
+            // while the body is sent: ask it something small to get the real reason
+            try {
+                client.listObjectsV2(request -> request.bucket(settings.bucket()).prefix(settings.prefix()).maxKeys(1));
+            }
+            catch (AwsServiceException diagnosis) {
+                throw translate(what, diagnosis);
+            }
+            catch (SdkException ignored) {
+                // unreachable as well: report the original failure
+            }
             throw new StorageException("cannot " + what + " in " + settings.location()
                     + settings.endpoint().map(endpoint -> " at " + endpoint).orElse("") + ": " + firstLine(e.getMessage()), e);
         }
         catch (SdkException e) {
             throw new StorageException("S3 failed to " + what + ": " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private IOException translate(String what, AwsServiceException e)
+    {
+        {
+            String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+            if ("NoSuchBucket".equals(code)) {
+                return new StorageException("S3 bucket '" + settings.bucket() + "' does not exist (" + settings.location() + ")", e);
+            }
+            if (e.statusCode() == 404 && code == null || "NotFound".equals(code)) {
+                return new NotFound();
+            }
+            if (e.statusCode() == 403 || "InvalidAccessKeyId".equals(code) || "SignatureDoesNotMatch".equals(code)) {
+                return new StorageException("S3 denied access to " + settings.location() + " (" + (code == null ? "403" : code)
+                        + "): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ROLE_ARN or the bucket policy", e);
+            }
+            return new StorageException("S3 failed to " + what + " in " + settings.location() + ": "
+                    + (code == null ? "HTTP " + e.statusCode() : code) + " " + firstLine(e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage()), e);
         }
     }
 
