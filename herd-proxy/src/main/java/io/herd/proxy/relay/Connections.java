@@ -1,0 +1,116 @@
+package io.herd.proxy.relay;
+
+import io.herd.proxy.ProxyMetrics;
+import io.herd.proxy.config.ListenerConfig;
+import io.herd.proxy.config.ListenerRole;
+import io.herd.proxy.routing.Backend;
+import io.herd.proxy.routing.Routes;
+import io.herd.proxy.routing.RoutingListener;
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Every relayed client connection by listener and backend, and the connections waiting for a backend. On a routing
+ * change it closes at once every client of a primary listener whose backend is no longer the leader (so no client
+ * keeps writing into a demoted node) and wakes the waiters of listeners that have a backend again.
+ */
+public final class Connections
+        implements RoutingListener
+{
+    private static final Logger log = LoggerFactory.getLogger(Connections.class);
+
+    private final Map<String, ListenerConfig> listeners = new ConcurrentHashMap<>();
+    private final Map<Key, ChannelGroup> relayed = new ConcurrentHashMap<>();
+    private final Map<String, Queue<Runnable>> waiters = new ConcurrentHashMap<>();
+    private final ChannelGroup all = new DefaultChannelGroup("herd-proxy-clients", GlobalEventExecutor.INSTANCE);
+    private final ProxyMetrics metrics;
+
+    public Connections(List<ListenerConfig> listeners, ProxyMetrics metrics)
+    {
+        requireNonNull(listeners, "listeners is null").forEach(listener -> {
+            this.listeners.put(listener.name(), listener);
+            waiters.put(listener.name(), new ConcurrentLinkedQueue<>());
+        });
+        this.metrics = requireNonNull(metrics, "metrics is null");
+    }
+
+    /** Every client connection, relayed or waiting (for shutdown). */
+    public ChannelGroup all()
+    {
+        return all;
+    }
+
+    public void relayed(String listener, Backend backend, Channel client)
+    {
+        relayed.computeIfAbsent(new Key(listener, backend.name()), key -> new DefaultChannelGroup(key.toString(), GlobalEventExecutor.INSTANCE)).add(client);
+    }
+
+    public void await(String listener, Runnable wakeUp)
+    {
+        waiters.get(listener).add(wakeUp);
+    }
+
+    public void stopWaiting(String listener, Runnable wakeUp)
+    {
+        waiters.get(listener).remove(wakeUp);
+    }
+
+    @Override
+    public void routesChanged(Routes previous, Routes current)
+    {
+        Optional<String> before = previous.leaderName();
+        Optional<String> after = current.leaderName();
+        if (after.isPresent() && !after.equals(before)) {
+            metrics.leaderChanged();
+        }
+        if (before.isPresent() && !before.equals(after)) {
+            for (ListenerConfig listener : listeners.values()) {
+                if (listener.role() == ListenerRole.PRIMARY) {
+                    closeRelayed(listener.name(), before.get());
+                }
+            }
+        }
+        for (Map.Entry<String, Queue<Runnable>> entry : waiters.entrySet()) {
+            if (!current.backends(entry.getKey()).isEmpty()) {
+                Runnable wakeUp;
+                while ((wakeUp = entry.getValue().poll()) != null) {
+                    wakeUp.run();
+                }
+            }
+        }
+    }
+
+    private void closeRelayed(String listener, String backend)
+    {
+        ChannelGroup group = relayed.get(new Key(listener, backend));
+        if (group == null || group.isEmpty()) {
+            return;
+        }
+        int count = group.size();
+        group.close();
+        metrics.demotedClosed(listener, backend, count);
+        log.info("Closed {} client connection(s) of listener {} to {}: it is no longer the leader", count, listener, backend);
+    }
+
+    private record Key(String listener, String backend)
+    {
+        @Override
+        public String toString()
+        {
+            return listener + "->" + backend;
+        }
+    }
+}
