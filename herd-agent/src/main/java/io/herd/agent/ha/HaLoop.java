@@ -70,6 +70,7 @@ public final class HaLoop
     private final PeerClient peers;
     private final LongSupplier nanoTime;
     private final TaskRunner tasks;
+    private final List<io.herd.postgres.ReplicaMethod> replicaMethods;
     private final Object wakeLock = new Object();
     private final AutoCloseable dcsListener;
 
@@ -100,6 +101,7 @@ public final class HaLoop
         this.dynamic = DynamicConfig.parse(config.bootstrap().dcs());
         this.status = NodeStatus.starting(config.tags(), nanoTime.getAsLong());
         this.tasks = new TaskRunner(this::wake);
+        this.replicaMethods = ReplicaMethods.from(config.postgresql());
         this.dcsListener = dcs.addListener(this::onStoreChange);
         // a postmaster left running by an earlier agent is ours to watch from now on
         if (postgres.isRunning()) {
@@ -254,7 +256,8 @@ public final class HaLoop
     {
         DynamicConfig d = dynamic;
         return new HaSettings(config.name(), d.ttl(), d.loopWait(), d.retryTimeout(), d.maximumLagOnFailover(), d.primaryStartTimeout(),
-                io.herd.core.cluster.Tags.nofailover(config.tags()), io.herd.core.cluster.Tags.failoverPriority(config.tags()), true);
+                io.herd.core.cluster.Tags.nofailover(config.tags()), io.herd.core.cluster.Tags.failoverPriority(config.tags()), true,
+                replicaMethods.stream().anyMatch(io.herd.postgres.ReplicaMethod::noLeader));
     }
 
     // ---- local state ----
@@ -323,7 +326,7 @@ public final class HaLoop
             bootstrap();
         }
         else if (action instanceof HaAction.CloneReplica clone) {
-            tasks.submit("creating replica from " + clone.source().name(), () -> createReplica(clone.source()));
+            tasks.submit("creating replica from " + clone.source().map(Member::name).orElse("backups"), () -> createReplica(clone.source()));
         }
         else if (action instanceof HaAction.AdoptCluster adopt) {
             if (dcs.attemptInitialize()) {
@@ -405,19 +408,19 @@ public final class HaLoop
         return json;
     }
 
-    private void createReplica(Member source)
+    private void createReplica(Optional<Member> source)
     {
-        ReplicationSource replicationSource = sourceFor(source).orElseThrow(() -> new IllegalStateException(source.name() + " has no usable conn_url"));
+        Optional<ReplicationSource> replicationSource = source.flatMap(this::sourceFor);
+        String from = source.map(Member::name).orElse("backups");
         setState("creating replica");
         try {
-            postgres.cloneFrom(replicationSource);
-            postgres.writeConfiguration(ServerRole.REPLICA, Optional.of(replicationSource));
+            String method = postgres.createReplica(replicaMethods, replicationSource);
+            postgres.writeConfiguration(ServerRole.REPLICA, replicationSource);
             startPostgres();
-            log.info("replica created from {}", source.name());
+            log.info("replica created from {} with {}", from, method);
         }
         catch (RuntimeException e) {
-            log.error("creating a replica from {} failed: {}", source.name(), e.getMessage());
-            moveDataDirectoryAside("failed clone");
+            log.error("creating a replica from {} failed: {}", from, e.getMessage());
         }
     }
 
@@ -617,7 +620,7 @@ public final class HaLoop
             if (!rewound) {
                 log.warn("{}; keeping the old data aside and cloning afresh from {}", dynamic.usePgRewind() ? "pg_rewind failed" : "use_pg_rewind is off", leader.name());
                 moveDataDirectoryAside("diverged from " + leader.name());
-                createReplica(leader);
+                createReplica(Optional.of(leader));
                 return;
             }
         }

@@ -44,8 +44,11 @@ public sealed interface HaAction
         }
     }
 
-    /** Data directory empty and a source exists: create a replica from it. */
-    record CloneReplica(Member source, String reason)
+    /**
+     * Data directory empty: create a replica from {@code source}, or, when there is none, with a replica method that
+     * needs no running source (a restore from backups).
+     */
+    record CloneReplica(Optional<Member> source, String reason)
             implements HaAction
     {
         public CloneReplica

@@ -107,13 +107,16 @@ public final class HaDecider
         }
         Optional<Member> leader = view.leaderMember().filter(m -> !m.name().equals(settings.name()));
         if (leader.isEmpty()) {
+            if (settings.canCloneWithoutLeader() && view.initialize().filter(id -> !id.isEmpty()).isPresent()) {
+                return new CloneReplica(Optional.empty(), "no leader: creating a replica from backups");
+            }
             return new Wait("waiting for a leader to clone from");
         }
         Optional<Member> cloneSource = view.members().values().stream()
                 .filter(m -> !m.name().equals(settings.name()) && m.clonefrom() && m.state().equals("running"))
                 .findFirst();
         Member source = cloneSource.orElse(leader.get());
-        return new CloneReplica(source, "creating a replica from " + source.name());
+        return new CloneReplica(Optional.of(source), "creating a replica from " + source.name());
     }
 
     private static HaAction decideAsLeader(ClusterView view, LocalState local, HaSettings settings, Map<String, PeerStatus> peers)

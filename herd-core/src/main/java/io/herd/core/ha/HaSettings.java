@@ -4,7 +4,11 @@ import java.time.Duration;
 
 import static java.util.Objects.requireNonNull;
 
-/** The parts of the configuration the decision reads: effective dynamic timing plus this node's tags. */
+/**
+ * The parts of the configuration the decision reads: effective dynamic timing plus this node's tags.
+ *
+ * @param canCloneWithoutLeader a configured replica method works without a running source (e.g. from backups)
+ */
 public record HaSettings(
         String name,
         Duration ttl,
@@ -14,7 +18,8 @@ public record HaSettings(
         Duration primaryStartTimeout,
         boolean nofailover,
         int failoverPriority,
-        boolean canBootstrap)
+        boolean canBootstrap,
+        boolean canCloneWithoutLeader)
 {
     public HaSettings
     {

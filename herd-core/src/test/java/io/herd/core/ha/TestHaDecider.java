@@ -39,7 +39,7 @@ class TestHaDecider
 {
     private static final String ME = "node1";
     private static final HaSettings SETTINGS = new HaSettings(ME, Duration.ofSeconds(4), Duration.ofSeconds(1), Duration.ofMillis(1500),
-            1048576, Duration.ofSeconds(30), false, 1, true);
+            1048576, Duration.ofSeconds(30), false, 1, true, false);
 
     @Test
     void emptyClusterIsBootstrapped()
@@ -50,7 +50,7 @@ class TestHaDecider
     @Test
     void nofailoverMemberNeverBootstraps()
     {
-        HaSettings settings = new HaSettings(ME, Duration.ofSeconds(4), Duration.ofSeconds(1), Duration.ofMillis(1500), 1048576, Duration.ofSeconds(30), true, 0, true);
+        HaSettings settings = new HaSettings(ME, Duration.ofSeconds(4), Duration.ofSeconds(1), Duration.ofMillis(1500), 1048576, Duration.ofSeconds(30), true, 0, true, false);
         assertThat(HaDecider.decide(cluster().view(), empty().state(), settings, Map.of())).isInstanceOf(Wait.class);
     }
 
@@ -64,14 +64,28 @@ class TestHaDecider
     void emptyDataWithLeaderClonesFromLeader()
     {
         HaAction action = decide(cluster().initialize("42").leader("node2").member("node2", "running"), empty());
-        assertThat(action).isInstanceOfSatisfying(CloneReplica.class, clone -> assertThat(clone.source().name()).isEqualTo("node2"));
+        assertThat(action).isInstanceOfSatisfying(CloneReplica.class, clone -> assertThat(clone.source().orElseThrow().name()).isEqualTo("node2"));
     }
 
     @Test
     void cloneSourcePrefersClonefromMember()
     {
         Builder cluster = cluster().initialize("42").leader("node2").member("node2", "running").member("node3", "running", Map.of("clonefrom", true));
-        assertThat(decide(cluster, empty())).isInstanceOfSatisfying(CloneReplica.class, clone -> assertThat(clone.source().name()).isEqualTo("node3"));
+        assertThat(decide(cluster, empty())).isInstanceOfSatisfying(CloneReplica.class, clone -> assertThat(clone.source().orElseThrow().name()).isEqualTo("node3"));
+    }
+
+    @Test
+    void emptyDataWithoutLeaderWaitsForOne()
+    {
+        assertThat(decide(cluster().initialize("42"), empty())).isInstanceOf(Wait.class);
+    }
+
+    @Test
+    void emptyDataWithoutLeaderRestoresFromBackupsWhenAMethodNeedsNoLeader()
+    {
+        HaSettings settings = new HaSettings(ME, Duration.ofSeconds(4), Duration.ofSeconds(1), Duration.ofMillis(1500), 1048576, Duration.ofSeconds(30), false, 1, true, true);
+        assertThat(HaDecider.decide(cluster().initialize("42").view(), empty().state(), settings, Map.of()))
+                .isInstanceOfSatisfying(CloneReplica.class, clone -> assertThat(clone.source()).isEmpty());
     }
 
     @Test
@@ -224,7 +238,7 @@ class TestHaDecider
     @Test
     void nofailoverReplicaDoesNotRace()
     {
-        HaSettings settings = new HaSettings(ME, Duration.ofSeconds(4), Duration.ofSeconds(1), Duration.ofMillis(1500), 1048576, Duration.ofSeconds(30), true, 0, true);
+        HaSettings settings = new HaSettings(ME, Duration.ofSeconds(4), Duration.ofSeconds(1), Duration.ofMillis(1500), 1048576, Duration.ofSeconds(30), true, 0, true, false);
         assertThat(HaDecider.decide(cluster().initialize("42").view(), replica(100).state(), settings, Map.of())).isInstanceOf(Follow.class);
     }
 
