@@ -224,12 +224,13 @@ class TestPostgresBackup
                 primary.execute("INSERT INTO stable SELECT generate_series(1, 1000)");
                 primary.execute("INSERT INTO items SELECT g, 'first' FROM generate_series(1, 100) g");
                 primary.execute("CHECKPOINT");
+                // files untouched for longer than the safety margin before the full backup starts are skipped by the delta
+                Thread.sleep(2500);
                 Map<String, String> env = withPg(storageEnv, primary);
 
                 Cli.Result full = Cli.run(env, "backup-push", primary.dataDirectory().toString(), "--full");
                 assertThat(full.exitCode()).as(full.err()).isZero();
                 String fullName = full.out().split(" ")[0];
-                Thread.sleep(2500); // files untouched since before the full backup's start + margin are skipped by the delta
 
                 primary.execute("INSERT INTO items SELECT g, 'second' FROM generate_series(101, 150) g");
                 Cli.Result delta = Cli.run(env, "backup-push", primary.dataDirectory().toString(), "--delta");
@@ -267,7 +268,11 @@ class TestPostgresBackup
                 assertThat(dryRun.out()).contains("would delete 0 backups");
                 assertThat(Cli.run(storageEnv, "delete", "retain", "1", "--confirm").exitCode()).isZero();
                 assertThat(service.listBackups()).hasSize(2);
-                assertThat(keys(service, "wal_005/")).containsExactlyInAnyOrderElementsOf(walBefore);
+                // only WAL older than the full backup's start segment may go
+                String fullStart = fullName.substring("base_".length());
+                assertThat(keys(service, "wal_005/")).containsExactlyInAnyOrderElementsOf(
+                        walBefore.stream().filter(key -> key.substring("wal_005/".length(), "wal_005/".length() + 24).compareTo(fullStart) >= 0).toList());
+                assertThat(keys(service, "wal_005/")).contains("wal_005/" + fullStart + ".zst");
                 assertThat(Cli.run(storageEnv, "wal-verify").exitCode()).isZero();
 
                 // corrupt, truncated and missing tar objects make the fetch fail loudly
