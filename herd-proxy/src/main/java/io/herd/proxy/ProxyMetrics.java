@@ -13,7 +13,7 @@ import java.io.OutputStream;
 public final class ProxyMetrics
 {
     private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final Gauge active = Gauge.builder().name("herd_proxy_connections")
+    private final Gauge active = Gauge.builder().name("herd_proxy_active_connections")
             .help("Client connections currently relayed, per listener and backend").labelNames("listener", "backend").register(registry);
     private final Counter accepted = Counter.builder().name("herd_proxy_connections_total")
             .help("Client connections relayed since start, per listener and backend").labelNames("listener", "backend").register(registry);

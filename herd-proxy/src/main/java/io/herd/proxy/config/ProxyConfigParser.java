@@ -117,7 +117,7 @@ public final class ProxyConfigParser
         Optional<HostPort> http = proxy.has("http") ? Optional.ofNullable(address(proxy.get("http"), "proxy.http")) : Optional.empty();
         Duration shutdown = duration(proxy, "shutdown_timeout", "proxy.shutdown_timeout", Duration.ofSeconds(30));
 
-        if (backends.isEmpty() && etcd.isEmpty() && !root.has("etcd3")) {
+        if (!proxy.has("backends") && !root.has("etcd3") && !root.has("etcd")) {
             problems.add("proxy.backends: missing and no etcd3 section; expected a list of {name, postgres: host:port, api: http://host:8008} or an etcd3 section with scope");
         }
         if (!problems.isEmpty() || checks == null) {

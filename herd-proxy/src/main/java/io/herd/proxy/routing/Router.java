@@ -145,8 +145,8 @@ public final class Router
             CheckState before = states.getOrDefault(target.check(), CheckState.UNKNOWN);
             CheckState after = before.record(result, rise, fall);
             states.put(target.check(), after);
-            if (before.up() != after.up() || (before.probes() == 0)) {
-                log.info("Backend {} {} {} ({})", target.backend(), after.up() ? "passes" : "fails", target.check(), result);
+            if (before.up() != after.up()) {
+                log.info("Backend {} is {} for {} (last probe {})", target.backend(), after.up() ? "up" : "down", target.check(), result);
             }
             recompute();
         });
