@@ -81,6 +81,12 @@ abstract class BackupCommand
     {
         log.debug("{} failed", spec.name(), e);
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            message = "no such file: " + message;
+        }
+        else if (e instanceof java.nio.file.AccessDeniedException) {
+            message = "permission denied: " + message;
+        }
         err().println("herd " + spec.name() + ": " + message.replace('\n', ' '));
         err().flush();
         return failureExitCode();

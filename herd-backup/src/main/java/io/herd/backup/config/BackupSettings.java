@@ -159,7 +159,7 @@ public record BackupSettings(
                 path,
                 env.first("AWS_REGION", "AWS_DEFAULT_REGION"),
                 endpoint,
-                env.bool("AWS_S3_FORCE_PATH_STYLE", false),
+                env.bool("AWS_S3_FORCE_PATH_STYLE", false) || env.get("AWS_ENDPOINT").map(value -> value.matches("^https?\\+path://.*")).orElse(false),
                 sse,
                 kmsKey,
                 storageClass,
