@@ -9,11 +9,9 @@ import io.herd.etcd.EtcdDcs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -121,11 +119,12 @@ public final class DemoCommand
         started.add(builder.start());
     }
 
-    private void startAgent(int node, Path config) throws IOException, URISyntaxException
+    private void startAgent(int node, Path config) throws IOException
     {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String jar = new File(Herd.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getPath();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", jar, Herd.class.getName(), "agent", config.toString())
+        // the classpath this JVM runs with: herd.jar under bin/herd, the module classpath under a test
+        String classpath = System.getProperty("java.class.path");
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath, Herd.class.getName(), "agent", config.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("node" + node + ".log").toFile());
         builder.environment().put("HERD_NAME", "node" + node);

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 AgentCommand.class,
                 CtlCommand.class,
                 DemoCommand.class,
+                ProxyCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Herd

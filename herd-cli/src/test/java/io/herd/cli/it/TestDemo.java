@@ -1,0 +1,60 @@
+package io.herd.cli.it;
+
+import io.herd.cli.Herd;
+import io.herd.testing.FreePorts;
+import io.herd.testing.PostgresBinaries;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code herd demo} as a user runs it, on ports of its own. */
+class TestDemo
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void demoBringsUpAClusterAndPrintsHowToConnect() throws Exception
+    {
+        PostgresBinaries.requireNotRoot();
+        int pg = FreePorts.next();
+        Result result = runDemo("--once", "--dir", dir.resolve("demo").toString(), "--etcd-port", Integer.toString(FreePorts.next()),
+                "--pg-port", Integer.toString(pg), "--api-port", Integer.toString(FreePorts.next()));
+
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output()).contains("Cluster: demo (", "Leader", "streaming", "target_session_attrs=read-write", "targetServerType=primary", "demo stopped");
+    }
+
+    @Test
+    void demoRefusesWhenAPortIsTaken() throws Exception
+    {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            Result result = runDemo("--once", "--dir", dir.resolve("demo").toString(), "--pg-port", Integer.toString(taken.getLocalPort()),
+                    "--etcd-port", Integer.toString(FreePorts.next()), "--api-port", Integer.toString(FreePorts.next()));
+            assertThat(result.exitCode()).isEqualTo(1);
+            assertThat(result.output()).contains("port " + taken.getLocalPort() + " on 127.0.0.1 is already in use");
+        }
+    }
+
+    private static Result runDemo(String... args) throws Exception
+    {
+        String javaBinary = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(javaBinary, "-cp", System.getProperty("java.class.path"), Herd.class.getName(), "demo"));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        return new Result(process.exitValue(), output);
+    }
+
+    private record Result(int exitCode, String output) {}
+}
