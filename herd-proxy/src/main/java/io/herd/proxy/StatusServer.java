@@ -86,6 +86,11 @@ public final class StatusServer
                 check.put("last", entry.getValue().last().name().toLowerCase(java.util.Locale.ROOT));
             }
         }
+        if (!status.backends().isEmpty()) {
+            ObjectNode direct = root.putObject("direct_connection_strings");
+            direct.put("libpq", MultiHost.libpq(status.backends().values()));
+            direct.put("jdbc", MultiHost.jdbc(status.backends().values()));
+        }
         ObjectNode listeners = root.putObject("listeners");
         status.routes().byListener().forEach((name, list) -> {
             ArrayNode array = listeners.putArray(name);

@@ -274,7 +274,7 @@ class TestProxyRouting
                 assertThat(metrics).contains("herd_proxy_leader_changes_total 1.0");
             }
             String status = get(proxy, "/status");
-            assertThat(status).contains("\"leader\" : \"n1\"").contains("\"n2\"").contains("\"etcd_reachable\" : true");
+            assertThat(status).contains("\"leader\" : \"n1\"").contains("target_session_attrs=read-write").contains("\"n2\"").contains("\"etcd_reachable\" : true");
         }
     }
 
