@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static java.util.Objects.requireNonNull;
 
@@ -47,6 +48,7 @@ public final class HerdProxy
     private final ProxyServer server;
     private final Optional<EtcdWatcher> etcd;
     private final Optional<StatusServer> http;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private HerdProxy(ProxyConfig config, int ioThreads)
     {
@@ -131,6 +133,9 @@ public final class HerdProxy
     @Override
     public void close()
     {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         server.stopAccepting();
         long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
         int open = connections.all().size();

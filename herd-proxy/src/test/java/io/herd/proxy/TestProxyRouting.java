@@ -302,6 +302,30 @@ class TestProxyRouting
         }
     }
 
+    @Test
+    void gracefulShutdownStopsAcceptingAndLetsRelayedConnectionsFinishForABoundedTime()
+            throws Exception
+    {
+        String scope = publish("n1");
+        HerdProxy proxy = HerdProxy.start(config(scope, etcd, "3s"));
+        try (Connection open = TestPostgres.connect(proxy.port("rw"))) {
+            awaitLeader(proxy, "n1");
+            int port = proxy.port("rw");
+            assertThat(TestPostgres.serverPort(open)).isEqualTo(n1.pgPort());
+            long start = System.nanoTime();
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(proxy::close);
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(java.net.ConnectException.class));
+            assertThat(TestPostgres.serverPort(open)).isEqualTo(n1.pgPort());
+            closing.get(10, TimeUnit.SECONDS);
+            // shutdown_timeout is 1s in these tests
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(900L);
+            assertThatThrownBy(() -> TestPostgres.serverPort(open)).isInstanceOf(SQLException.class);
+        }
+        finally {
+            proxy.close();
+        }
+    }
+
     // ---- helpers ----
 
     private ProxyConfig config(String scope, EtcdServer server, String waitForLeader)
