@@ -1,5 +1,6 @@
 package io.herd.cli;
 
+import io.herd.backup.cli.BackupCommands;
 import picocli.CommandLine;
 
 /** Adds the backup verbs (wal-push, backup-push, ...) from herd-backup as subcommands of {@code herd}. */
@@ -9,6 +10,8 @@ final class BackupCommandsRegistry
 
     static void register(CommandLine commandLine)
     {
-        // filled in once the backup module exposes its commands
+        for (Object command : BackupCommands.all()) {
+            commandLine.addSubcommand(command);
+        }
     }
 }

@@ -9,14 +9,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 
-@Command(name = "wal-fetch", description = "Fetch an archived WAL file (restore_command \"herd wal-fetch %f %p\"). Exit 74 when it is not archived, 126 on errors")
+@Command(name = "wal-fetch", description = "Fetch an archived WAL file (restore_command \"herd wal-fetch %%f %%p\"). Exit 74 when it is not archived, 126 on errors")
 public final class WalFetchCommand
         extends BackupCommand
 {
-    @Parameters(index = "0", paramLabel = "NAME", description = "WAL file name (%f)")
+    @Parameters(index = "0", paramLabel = "NAME", description = "WAL file name (%%f)")
     String name;
 
-    @Parameters(index = "1", paramLabel = "DEST", description = "where to write it (%p)")
+    @Parameters(index = "1", paramLabel = "DEST", description = "where to write it (%%p)")
     Path destination;
 
     public WalFetchCommand(Map<String, String> environment)

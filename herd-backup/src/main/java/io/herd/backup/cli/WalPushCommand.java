@@ -9,11 +9,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 
-@Command(name = "wal-push", description = "Archive a WAL segment, .history, .backup or .partial file (archive_command \"herd wal-push %p\")")
+@Command(name = "wal-push", description = "Archive a WAL segment, .history, .backup or .partial file (archive_command \"herd wal-push %%p\")")
 public final class WalPushCommand
         extends BackupCommand
 {
-    @Parameters(index = "0", paramLabel = "PATH", description = "the file PostgreSQL hands to archive_command (%p)")
+    @Parameters(index = "0", paramLabel = "PATH", description = "the file PostgreSQL hands to archive_command (%%p)")
     Path path;
 
     public WalPushCommand(Map<String, String> environment)
