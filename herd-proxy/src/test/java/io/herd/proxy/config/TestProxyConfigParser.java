@@ -120,4 +120,12 @@ class TestProxyConfigParser
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("scope: missing; expected a cluster name");
     }
+
+    @Test
+    void shippedExampleIsValid()
+    {
+        ProxyConfig config = ProxyConfigParser.parse(ProxyConfigParser.readYaml(java.nio.file.Path.of("proxy.example.yml")));
+        assertThat(config.listeners()).extracting(ListenerConfig::role).containsExactly(ListenerRole.PRIMARY, ListenerRole.REPLICAS);
+        assertThat(config.etcd()).isPresent();
+    }
 }
