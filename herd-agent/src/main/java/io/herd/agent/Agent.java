@@ -1,6 +1,8 @@
 package io.herd.agent;
 
 import io.herd.agent.api.AgentView;
+import io.herd.agent.backup.BackupPlan;
+import io.herd.agent.backup.ClusterBackups;
 import io.herd.agent.api.RestApiServer;
 import io.herd.agent.ha.HaLoop;
 import io.herd.agent.ha.PeerClient;
@@ -37,9 +39,11 @@ public final class Agent
     private final HaLoop loop;
     private final RestApiServer api;
     private final Thread loopThread;
+    private final Optional<ClusterBackups> backups;
 
-    private Agent(HerdConfig config, EtcdDcs dcs, PostgresServer postgres, HaLoop loop, RestApiServer api)
+    private Agent(HerdConfig config, EtcdDcs dcs, PostgresServer postgres, HaLoop loop, RestApiServer api, Optional<ClusterBackups> backups)
     {
+        this.backups = backups;
         this.config = config;
         this.dcs = dcs;
         this.postgres = postgres;
@@ -57,7 +61,11 @@ public final class Agent
         }
         config.warnings().forEach(w -> log.warn("{}", w));
         DynamicConfig dynamic = DynamicConfig.parse(config.bootstrap().dcs());
-        PostgresSettings settings = postgresSettings(config, dynamic);
+        Optional<BackupPlan> backupPlan = BackupPlan.from(config, config.backup().map(n -> (com.fasterxml.jackson.databind.JsonNode) n)
+                .orElse(com.fasterxml.jackson.databind.node.MissingNode.getInstance()), System.getenv());
+        Path socketDir = config.postgresql().dataDir().toAbsolutePath().getParent();
+        Optional<ClusterBackups> backups = backupPlan.map(plan -> ClusterBackups.start(plan, config, socketDir, java.time.Clock.systemUTC()));
+        PostgresSettings settings = postgresSettings(config, dynamic, backups.map(ClusterBackups::postgresParameters).orElse(java.util.Map.of()));
         PostgresServer postgres = new PostgresServer(settings);
         EtcdDcs dcs = new EtcdDcs(config.etcd(), DcsKeys.of(config.namespace(), config.scope()), config.name(), dynamic.ttl(), dynamic.retryTimeout());
         java.util.function.Supplier<Fencer> fencers = () -> {
@@ -76,27 +84,30 @@ public final class Agent
             api = new RestApiServer(config.restapi().listen(), new View(config, loopHolder, dcs), System::nanoTime);
         }
         catch (RuntimeException e) {
+            backups.ifPresent(ClusterBackups::close);
             dcs.close();
             throw e;
         }
         HaLoop loop;
         try {
-            loop = new HaLoop(config, dcs, postgres, fencers, new PeerClient(Duration.ofSeconds(1)), System::nanoTime);
+            loop = new HaLoop(config, dcs, postgres, fencers, new PeerClient(Duration.ofSeconds(1)), backups, System::nanoTime);
         }
         catch (RuntimeException e) {
             api.close();
+            backups.ifPresent(ClusterBackups::close);
             dcs.close();
             throw e;
         }
         loopHolder.set(loop);
-        Agent agent = new Agent(config, dcs, postgres, loop, api);
+        Agent agent = new Agent(config, dcs, postgres, loop, api, backups);
         agent.loopThread.start();
         log.info("agent {} of cluster '{}' started (ttl {} s, loop_wait {} s)", config.name(), config.scope(),
                 dynamic.ttl().toMillis() / 1000.0, dynamic.loopWait().toMillis() / 1000.0);
         return agent;
     }
 
-    static PostgresSettings postgresSettings(HerdConfig config, DynamicConfig dynamic)
+    /** Backup settings first, then the cluster's dynamic parameters, then the local ones: the most specific wins. */
+    static PostgresSettings postgresSettings(HerdConfig config, DynamicConfig dynamic, java.util.Map<String, String> backupParameters)
     {
         PostgresqlConfig pg = config.postgresql();
         PostgresSettings.Builder builder = PostgresSettings.builder(pg.dataDir(), pg.port())
@@ -111,6 +122,7 @@ public final class Agent
                 .memberName(config.name())
                 .initdbOptions(config.bootstrap().initdb());
         pg.rewind().ifPresent(r -> builder.rewind(new Credentials(r.username(), r.password())));
+        backupParameters.forEach(builder::parameter);
         dynamic.parameters().forEach(builder::parameter);
         pg.parameters().forEach((name, value) -> {
             if (name.equals("unix_socket_directories")) {
@@ -155,6 +167,7 @@ public final class Agent
             Thread.currentThread().interrupt();
         }
         postgres.close();
+        backups.ifPresent(ClusterBackups::close);
         dcs.close();
         log.info("agent {} stopped", config.name());
     }

@@ -43,7 +43,12 @@ public final class AgentCommand
         try {
             agent = Agent.start(config);
         }
-        catch (IllegalStateException e) {
+        catch (ConfigException e) {
+            System.err.println("herd agent: invalid configuration:");
+            e.problems().forEach(p -> System.err.println("  " + p));
+            return 2;
+        }
+        catch (IllegalStateException | IllegalArgumentException e) {
             System.err.println("herd agent: " + e.getMessage());
             return 1;
         }

@@ -2,6 +2,8 @@ package io.herd.agent.ha;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.herd.agent.NodeStatus;
+import io.herd.agent.backup.BackupPlan;
+import io.herd.agent.backup.ClusterBackups;
 import io.herd.core.cluster.ClusterStatus;
 import io.herd.core.cluster.ClusterView;
 import io.herd.core.cluster.FailoverRequest;
@@ -70,7 +72,8 @@ public final class HaLoop
     private final PeerClient peers;
     private final LongSupplier nanoTime;
     private final TaskRunner tasks;
-    private final List<io.herd.postgres.ReplicaMethod> replicaMethods;
+    private final List<ReplicaMethods.Step> replicaMethods;
+    private final Optional<ClusterBackups> backups;
     private final Object wakeLock = new Object();
     private final AutoCloseable dcsListener;
 
@@ -89,7 +92,8 @@ public final class HaLoop
      * @param fencerFactory starts a fencing watchdog; called again when the previous one has fired (a fencer is
      * single-use: once it stopped PostgreSQL it exits)
      */
-    public HaLoop(HerdConfig config, Dcs dcs, PostgresServer postgres, java.util.function.Supplier<Fencer> fencerFactory, PeerClient peers, LongSupplier nanoTime)
+    public HaLoop(HerdConfig config, Dcs dcs, PostgresServer postgres, java.util.function.Supplier<Fencer> fencerFactory, PeerClient peers,
+            Optional<ClusterBackups> backups, LongSupplier nanoTime)
     {
         this.config = requireNonNull(config, "config is null");
         this.dcs = requireNonNull(dcs, "dcs is null");
@@ -101,6 +105,7 @@ public final class HaLoop
         this.dynamic = DynamicConfig.parse(config.bootstrap().dcs());
         this.status = NodeStatus.starting(config.tags(), nanoTime.getAsLong());
         this.tasks = new TaskRunner(this::wake);
+        this.backups = requireNonNull(backups, "backups is null");
         this.replicaMethods = ReplicaMethods.from(config.postgresql());
         this.dcsListener = dcs.addListener(this::onStoreChange);
         // a postmaster left running by an earlier agent is ours to watch from now on
@@ -224,6 +229,8 @@ public final class HaLoop
 
         Local after = readLocal();
         publish(view, after);
+        boolean runningPrimaryLeader = isLeaderNow() && after.state().isRunningPrimary();
+        backups.ifPresent(b -> b.onCycle(runningPrimaryLeader));
     }
 
     private boolean needsPeers(ClusterView view, Local local)
@@ -257,7 +264,7 @@ public final class HaLoop
         DynamicConfig d = dynamic;
         return new HaSettings(config.name(), d.ttl(), d.loopWait(), d.retryTimeout(), d.maximumLagOnFailover(), d.primaryStartTimeout(),
                 io.herd.core.cluster.Tags.nofailover(config.tags()), io.herd.core.cluster.Tags.failoverPriority(config.tags()), true,
-                replicaMethods.stream().anyMatch(io.herd.postgres.ReplicaMethod::noLeader));
+                replicaMethods.stream().anyMatch(step -> step.noLeader() && (step instanceof ReplicaMethods.External || backups.map(ClusterBackups::restoreEnabled).orElse(false))));
     }
 
     // ---- local state ----
@@ -360,10 +367,21 @@ public final class HaLoop
         }
         log.info("bootstrapping a new cluster '{}' in {}", config.scope(), config.postgresql().dataDir());
         try {
-            postgres.initdb();
-            postgres.writeConfiguration(ServerRole.PRIMARY, Optional.empty());
-            startPostgres();
+            Optional<BackupPlan.CloneSource> clone = backups.flatMap(ClusterBackups::cloneSource);
+            if (clone.isPresent()) {
+                bootstrapFromBackup(clone.get());
+            }
+            else {
+                postgres.initdb();
+                postgres.writeConfiguration(ServerRole.PRIMARY, Optional.empty());
+                startPostgres();
+            }
             postgres.createRoles();
+            if (clone.isPresent()) {
+                // passwords are ours now: drop the temporary trust rule
+                postgres.writeConfiguration(ServerRole.PRIMARY, Optional.empty());
+                postgres.reload();
+            }
             String systemId = Long.toString(postgres.controlData().systemIdentifier());
             ObjectNode dynamicJson = effectiveDynamicConfig();
             dcs.writeConfig(dynamicJson, OptionalLong.of(0));
@@ -386,6 +404,47 @@ public final class HaLoop
             moveDataDirectoryAside("failed bootstrap");
             throw new FatalException("bootstrap failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * A new cluster from another cluster's archive (point-in-time recovery): restore the base backup, replay its WAL
+     * up to the target, promote. The source's passwords are not ours, so the superuser may connect over loopback
+     * without one until {@code createRoles} has set ours.
+     */
+    private void bootstrapFromBackup(BackupPlan.CloneSource clone)
+    {
+        Path dataDir = config.postgresql().dataDir().toAbsolutePath();
+        Path socketDir = dataDir.getParent();
+        try (AutoCloseable sourceArchive = ClusterBackups.restoreClone(clone, dataDir, socketDir, config.postgresql().port())) {
+            postgres.writeConfiguration(ServerRole.PRIMARY, Optional.empty());
+            ClusterBackups.markForRecovery(dataDir);
+            trustLocalSuperuser(dataDir);
+            startPostgres();
+            long deadline = nanoTime.getAsLong() + TimeUnit.HOURS.toNanos(6);
+            while (postgres.status().inRecovery()) {
+                if (nanoTime.getAsLong() - deadline > 0) {
+                    throw new IllegalStateException("recovery from the archive did not finish within 6 hours");
+                }
+                Thread.sleep(500);
+            }
+            ClusterBackups.clearRecoverySettings(dataDir);
+            log.info("point-in-time recovery finished; the restored cluster is promoted");
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during recovery", e);
+        }
+        catch (Exception e) {
+            throw new IllegalStateException("bootstrap from backups failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void trustLocalSuperuser(Path dataDir) throws IOException
+    {
+        Path hba = dataDir.resolve("pg_hba.conf");
+        String user = config.postgresql().superuser().username();
+        String rule = "host all \"" + user.replace("\"", "\"\"") + "\" 127.0.0.1/32 trust\n";
+        Files.writeString(hba, rule + Files.readString(hba));
     }
 
     /** bootstrap.dcs with Herd's effective timing filled in, so {@code show-config} tells what is in force. */
@@ -413,15 +472,37 @@ public final class HaLoop
         Optional<ReplicationSource> replicationSource = source.flatMap(this::sourceFor);
         String from = source.map(Member::name).orElse("backups");
         setState("creating replica");
-        try {
-            String method = postgres.createReplica(replicaMethods, replicationSource);
-            postgres.writeConfiguration(ServerRole.REPLICA, replicationSource);
-            startPostgres();
-            log.info("replica created from {} with {}", from, method);
+        for (ReplicaMethods.Step step : replicaMethods) {
+            if (replicationSource.isEmpty() && !step.noLeader()) {
+                continue;
+            }
+            boolean created;
+            if (step instanceof ReplicaMethods.FromBackup) {
+                created = backups.map(b -> b.restoreReplica(config.postgresql().dataDir().toAbsolutePath())).orElse(false);
+            }
+            else {
+                try {
+                    postgres.createReplica(List.of(((ReplicaMethods.External) step).method()), replicationSource);
+                    created = true;
+                }
+                catch (RuntimeException e) {
+                    log.warn("replica method {} failed: {}", step.name(), e.getMessage());
+                    created = false;
+                }
+            }
+            if (created) {
+                try {
+                    postgres.writeConfiguration(ServerRole.REPLICA, replicationSource);
+                    startPostgres();
+                    log.info("replica created with {} (source: {})", step.name(), from);
+                }
+                catch (RuntimeException e) {
+                    log.error("the replica created with {} does not start: {}", step.name(), e.getMessage());
+                }
+                return;
+            }
         }
-        catch (RuntimeException e) {
-            log.error("creating a replica from {} failed: {}", from, e.getMessage());
-        }
+        log.error("no replica method succeeded (source: {}); will try again", from);
     }
 
     private void lead(HaAction.LeadCluster lead, ClusterView view, Local local)

@@ -10,19 +10,61 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Turns {@code postgresql.create_replica_methods} and each method's section into the methods PostgreSQL control runs. */
+/** Turns {@code postgresql.create_replica_methods} and each method's section into the steps a new replica tries in order. */
 final class ReplicaMethods
 {
+    /** One way to fill an empty data directory. */
+    sealed interface Step
+    {
+        String name();
+
+        boolean noLeader();
+    }
+
+    /** pg_basebackup or an external command, run by PostgreSQL control. */
+    record External(ReplicaMethod method)
+            implements Step
+    {
+        @Override
+        public String name()
+        {
+            return method.name();
+        }
+
+        @Override
+        public boolean noLeader()
+        {
+            return method.noLeader();
+        }
+    }
+
+    /** The latest base backup of this cluster's own archive, restored in-process (Spilo's wal_e / wal_g methods). */
+    record FromBackup(String name)
+            implements Step
+    {
+        @Override
+        public boolean noLeader()
+        {
+            return true;
+        }
+    }
+
+    private static final Set<String> BACKUP_METHODS = Set.of("wal_e", "wal_g", "walg", "herd_backup");
+
     private static final Set<String> RESERVED = Set.of("command", "no_params", "keep_data", "no_leader", "no_master");
 
     private ReplicaMethods() {}
 
-    static List<ReplicaMethod> from(PostgresqlConfig config)
+    static List<Step> from(PostgresqlConfig config)
     {
-        List<ReplicaMethod> methods = new ArrayList<>();
+        List<Step> methods = new ArrayList<>();
         for (String name : config.createReplicaMethods()) {
-            if (name.equals("basebackup")) {
-                methods.add(ReplicaMethod.BASEBACKUP);
+            if (name.equals("basebackup") || name.equals("basebackup_fast_xlog")) {
+                methods.add(new External(ReplicaMethod.BASEBACKUP));
+                continue;
+            }
+            if (BACKUP_METHODS.contains(name)) {
+                methods.add(new FromBackup(name));
                 continue;
             }
             Map<String, Object> section = config.replicaMethods().getOrDefault(name, Map.of());
@@ -33,8 +75,8 @@ final class ReplicaMethods
                 }
             });
             boolean noLeader = Tags.truthy(section.get("no_leader")) || Tags.truthy(section.get("no_master"));
-            methods.add(new ReplicaMethod(name, splitWords(String.valueOf(section.getOrDefault("command", ""))), options,
-                    Tags.truthy(section.get("no_params")), Tags.truthy(section.get("keep_data")), noLeader));
+            methods.add(new External(new ReplicaMethod(name, splitWords(String.valueOf(section.getOrDefault("command", ""))), options,
+                    Tags.truthy(section.get("no_params")), Tags.truthy(section.get("keep_data")), noLeader)));
         }
         return methods;
     }

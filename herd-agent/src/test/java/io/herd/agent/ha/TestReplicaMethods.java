@@ -14,6 +14,29 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TestReplicaMethods
 {
     @Test
+    void spiloMethodNamesMapToBuiltInSteps()
+    {
+        HerdConfig config = new ConfigLoader(Map.of()).parseString("""
+                scope: s
+                name: n
+                restapi: {listen: 127.0.0.1:8008}
+                etcd3: {hosts: 127.0.0.1:2379}
+                postgresql:
+                  listen: 127.0.0.1:5432
+                  data_dir: /tmp/x
+                  authentication:
+                    superuser: {username: postgres, password: a}
+                    replication: {username: replicator, password: b}
+                  create_replica_method: [wal_e, basebackup_fast_xlog]
+                  wal_e: {command: envdir /run/etc/wal-e.d/env bash /scripts/wale_restore.sh, no_leader: 1}
+                  basebackup_fast_xlog: {command: /scripts/basebackup.sh, retries: 2}
+                """);
+        List<ReplicaMethods.Step> steps = ReplicaMethods.from(config.postgresql());
+        assertThat(steps.get(0)).isInstanceOf(ReplicaMethods.FromBackup.class);
+        assertThat(steps.get(1)).isInstanceOfSatisfying(ReplicaMethods.External.class, e -> assertThat(e.method().isBasebackup()).isTrue());
+    }
+
+    @Test
     void commandIsSplitLikeAShell()
     {
         assertThat(ReplicaMethods.splitWords("envdir \"/run/etc/wal-e.d/env\" bash /scripts/wale_restore.sh 'a b' c\\ d"))
@@ -40,17 +63,18 @@ class TestReplicaMethods
                   authentication:
                     superuser: {username: postgres, password: a}
                     replication: {username: replicator, password: b}
-                  create_replica_methods: [wal_g, basebackup]
-                  wal_g:
-                    command: herd backup-fetch-replica
+                  create_replica_methods: [my_restore, basebackup]
+                  my_restore:
+                    command: /usr/local/bin/restore --fast
                     no_leader: 1
                     threshold_megabytes: 100
                 """);
-        List<ReplicaMethod> methods = ReplicaMethods.from(config.postgresql());
-        assertThat(methods).extracting(ReplicaMethod::name).containsExactly("wal_g", "basebackup");
-        assertThat(methods.get(0).command()).containsExactly("herd", "backup-fetch-replica");
-        assertThat(methods.get(0).noLeader()).isTrue();
-        assertThat(methods.get(0).options()).containsExactly(Map.entry("threshold_megabytes", "100"));
-        assertThat(methods.get(1).isBasebackup()).isTrue();
+        List<ReplicaMethods.Step> methods = ReplicaMethods.from(config.postgresql());
+        assertThat(methods).extracting(ReplicaMethods.Step::name).containsExactly("my_restore", "basebackup");
+        ReplicaMethod custom = ((ReplicaMethods.External) methods.get(0)).method();
+        assertThat(custom.command()).containsExactly("/usr/local/bin/restore", "--fast");
+        assertThat(custom.noLeader()).isTrue();
+        assertThat(custom.options()).containsExactly(Map.entry("threshold_megabytes", "100"));
+        assertThat(((ReplicaMethods.External) methods.get(1)).method().isBasebackup()).isTrue();
     }
 }

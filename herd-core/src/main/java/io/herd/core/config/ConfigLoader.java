@@ -29,6 +29,12 @@ public final class ConfigLoader
 {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
+    /**
+     * Replica methods Herd runs itself: pg_basebackup (also under Spilo's name) and a restore from this cluster's
+     * backups (under Spilo's and WAL-G's names, whose scripts do not exist on a Herd host).
+     */
+    public static final java.util.Set<String> BUILT_IN_REPLICA_METHODS = java.util.Set.of("basebackup", "basebackup_fast_xlog", "wal_e", "wal_g", "walg", "herd_backup");
+
     private final Map<String, String> env;
 
     public ConfigLoader(Map<String, String> env)
@@ -137,9 +143,15 @@ public final class ConfigLoader
             problems.add("tags.failover_priority is '" + priority + "', expected an integer");
         }
 
+        JsonNode backupNode = root.path("backup");
+        Optional<ObjectNode> backup = backupNode.isObject() ? Optional.of((ObjectNode) backupNode.deepCopy()) : Optional.empty();
+        if (!backupNode.isMissingNode() && !backupNode.isNull() && !backupNode.isObject()) {
+            problems.add("backup is '" + backupNode.asText() + "', expected a mapping of WAL-G variables (WALG_S3_PREFIX, ...), schedule and retain");
+        }
+
         problems.throwIfAny();
         return new HerdConfig(scope, namespace, name, new RestApiConfig(listen, apiConnect, apiAuth), etcd,
-                new BootstrapConfig(dcs, initdb, bootstrapHba, postBootstrap), pg, tags, warnings);
+                new BootstrapConfig(dcs, initdb, bootstrapHba, postBootstrap), pg, tags, backup, warnings);
     }
 
     private static PostgresqlConfig parsePostgresql(JsonNode node, List<String> bootstrapHba, ObjectNode dcs, Problems problems)
@@ -210,7 +222,7 @@ public final class ConfigLoader
             if (section != null && section.isObject() && !method.equals("basebackup")) {
                 methodSettings.put(method, YAML.convertValue(section, new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {}));
             }
-            else if (!method.equals("basebackup") && (section == null || !section.isObject())) {
+            else if (!BUILT_IN_REPLICA_METHODS.contains(method) && (section == null || !section.isObject())) {
                 problems.add("postgresql.create_replica_methods names '" + method + "' but postgresql." + method + " is missing; expected a mapping with a 'command'");
             }
         }

@@ -1,6 +1,9 @@
 package io.herd.core.config;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 
 import static java.util.Objects.requireNonNull;
@@ -8,6 +11,7 @@ import static java.util.Objects.requireNonNull;
 /**
  * One agent's local configuration, read from Patroni's YAML format plus environment overrides.
  *
+ * @param backup the raw {@code backup} section (WAL-G variables, schedule, retention), read by the agent's backup wiring
  * @param warnings one line per key Herd does not know (logged at start, never fatal)
  */
 public record HerdConfig(
@@ -19,6 +23,7 @@ public record HerdConfig(
         BootstrapConfig bootstrap,
         PostgresqlConfig postgresql,
         Map<String, Object> tags,
+        Optional<ObjectNode> backup,
         List<String> warnings)
 {
     public HerdConfig
@@ -31,6 +36,7 @@ public record HerdConfig(
         requireNonNull(bootstrap, "bootstrap is null");
         requireNonNull(postgresql, "postgresql is null");
         tags = Map.copyOf(requireNonNull(tags, "tags is null"));
+        requireNonNull(backup, "backup is null");
         warnings = List.copyOf(requireNonNull(warnings, "warnings is null"));
     }
 }

@@ -213,8 +213,16 @@ class TestConfigLoader
     void customReplicaMethodWithoutItsSectionIsRejected()
     {
         assertThatThrownBy(() -> new ConfigLoader(Map.of()).parseString(PATRONI_3.replace("  pgpass: /tmp/pgpass0\n",
-                "  pgpass: /tmp/pgpass0\n  create_replica_methods: [wal_g, basebackup]\n")))
-                .hasMessageContaining("postgresql.wal_g is missing");
+                "  pgpass: /tmp/pgpass0\n  create_replica_methods: [my_restore, basebackup]\n")))
+                .hasMessageContaining("postgresql.my_restore is missing");
+    }
+
+    @Test
+    void spiloReplicaMethodsNeedNoSection()
+    {
+        HerdConfig config = new ConfigLoader(Map.of()).parseString(PATRONI_3.replace("  pgpass: /tmp/pgpass0\n",
+                "  pgpass: /tmp/pgpass0\n  create_replica_method: [wal_e, basebackup_fast_xlog]\n"));
+        assertThat(config.postgresql().createReplicaMethods()).containsExactly("wal_e", "basebackup_fast_xlog");
     }
 
     @Test
