@@ -128,6 +128,52 @@ class TestProxyRouting
     }
 
     @Test
+    void leaderKeyMovesAreFollowedWithinMilliseconds()
+            throws Exception
+    {
+        String scope = publish("n1");
+        try (HerdProxy proxy = HerdProxy.start(config(scope, etcd, "3s"))) {
+            awaitLeader(proxy, "n1");
+            List<Long> seen = new ArrayList<>();
+            List<Long> routed = new ArrayList<>();
+            FakePatroniNode from = n1;
+            FakePatroniNode to = n2;
+            for (int i = 0; i < 10; i++) {
+                String old = from.name();
+                from.mode(Mode.REPLICA);
+                to.mode(Mode.PRIMARY);
+                long written = System.nanoTime();
+                put(scope, "leader", to.name());
+                long deadline = written + TimeUnit.SECONDS.toNanos(10);
+                long seenAt = 0;
+                while (System.nanoTime() < deadline) {
+                    var leader = proxy.routes().leaderName();
+                    if (seenAt == 0 && !leader.equals(java.util.Optional.of(old))) {
+                        seenAt = System.nanoTime();
+                    }
+                    if (leader.equals(java.util.Optional.of(to.name()))) {
+                        break;
+                    }
+                    Thread.sleep(0, 200_000);
+                }
+                long routedAt = System.nanoTime();
+                assertThat(proxy.routes().leaderName()).contains(to.name());
+                seen.add(TimeUnit.NANOSECONDS.toMicros(seenAt - written));
+                routed.add(TimeUnit.NANOSECONDS.toMicros(routedAt - written));
+                FakePatroniNode swap = from;
+                from = to;
+                to = swap;
+                Thread.sleep(300);
+            }
+            seen.sort(null);
+            routed.sort(null);
+            System.out.println("leader key written -> old leader unrouted (us): " + seen + "; -> new leader routed (us): " + routed);
+            // loose bound: this machine is shared; the figure to report is the printed distribution
+            assertThat(routed.get(routed.size() / 2)).isLessThan(1_000_000L);
+        }
+    }
+
+    @Test
     void replicasListenerSpreadsConnectionsOverReplicas()
             throws Exception
     {
