@@ -1,0 +1,148 @@
+package io.herd.backup;
+
+import io.herd.backup.daemon.WalDaemon;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * bin/herd-wal-client (the no-JVM archive_command/restore_command client) against a real {@link WalDaemon} on a temp
+ * socket and a real filesystem archive: push, fetch, not found, daemon errors and an unreachable socket; then per-call
+ * latency compared with the JVM client {@code DaemonClientMain} (printed, not asserted: the machine may be shared).
+ */
+class TestWalClientScript
+{
+    private static final String SEGMENT = "000000010000000000000003";
+
+    @TempDir
+    Path temp;
+
+    @Test
+    @Timeout(300)
+    void scriptPushesFetchesAndReportsNotFound()
+            throws Exception
+    {
+        Path script = script();
+        Path pgData = Files.createDirectories(temp.resolve("pgdata"));
+        Files.createDirectories(pgData.resolve("pg_wal"));
+        byte[] content = new byte[16 << 20];
+        new Random(7).nextBytes(content);
+        Files.write(pgData.resolve("pg_wal").resolve(SEGMENT), content);
+        Path archive = Files.createDirectories(temp.resolve("archive"));
+        Path socket = temp.resolve("wal.sock");
+        try (BackupService service = BackupService.fromEnv(Map.of("WALG_FILE_PREFIX", archive.toString(), "WALG_COMPRESSION_METHOD", "zstd"));
+                WalDaemon daemon = new WalDaemon(service.walArchive(), Optional.of(pgData), socket, 4)) {
+            daemon.start();
+
+            // as PostgreSQL calls them: in PGDATA, with %p relative
+            Result push = run(pgData, script.toString(), socket.toString(), "wal-push", "pg_wal/" + SEGMENT);
+            assertThat(push.exitCode()).as(push.stderr()).isEqualTo(0);
+            assertThat(archive.resolve("wal_005/" + SEGMENT + ".zst")).exists();
+
+            Result again = run(pgData, script.toString(), socket.toString(), "wal-push", "pg_wal/" + SEGMENT);
+            assertThat(again.exitCode()).as("identical content pushed twice is fine").isEqualTo(0);
+
+            Result fetch = run(pgData, script.toString(), socket.toString(), "wal-fetch", SEGMENT, "pg_wal/RECOVERYXLOG");
+            assertThat(fetch.exitCode()).as(fetch.stderr()).isEqualTo(0);
+            assertThat(Files.readAllBytes(pgData.resolve("pg_wal/RECOVERYXLOG"))).isEqualTo(content);
+
+            Result missing = run(pgData, script.toString(), socket.toString(), "wal-fetch", "000000010000000000000004", "pg_wal/RECOVERYXLOG2");
+            assertThat(missing.exitCode()).as("not found").isEqualTo(74);
+            assertThat(pgData.resolve("pg_wal/RECOVERYXLOG2")).doesNotExist();
+
+            Result history = run(pgData, script.toString(), socket.toString(), "wal-fetch", "00000002.history", "pg_wal/RECOVERYHISTORY");
+            assertThat(history.exitCode()).isEqualTo(74);
+
+            Result noFile = run(pgData, script.toString(), socket.toString(), "wal-push", "pg_wal/000000010000000000000099");
+            assertThat(noFile.exitCode()).as("daemon answers E").isEqualTo(1);
+            assertThat(noFile.stderr()).contains("wal-push").contains("failed");
+
+            Result usage = run(pgData, script.toString(), socket.toString(), "wal-push");
+            assertThat(usage.exitCode()).isEqualTo(1);
+            assertThat(usage.stderr()).contains("usage");
+
+            Result unreachable = run(pgData, script.toString(), temp.resolve("nobody.sock").toString(), "wal-fetch", SEGMENT, "pg_wal/X");
+            assertThat(unreachable.exitCode()).as("no daemon must not look like 'not found'").isEqualTo(1);
+            assertThat(unreachable.stderr()).contains("cannot reach");
+
+            measureLatency(script, socket, pgData);
+        }
+    }
+
+    /** Median and mean wall time per wal-fetch call: the script vs the JVM client, against the same daemon. */
+    private void measureLatency(Path script, Path socket, Path pgData)
+            throws Exception
+    {
+        Path classes = Path.of(WalDaemon.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        int calls = Integer.getInteger("herd.walClientLatencyCalls", 10);
+        long[] scriptNanos = new long[calls];
+        long[] jvmNanos = new long[calls];
+        for (int i = 0; i < calls; i++) {
+            // a missing segment: measures the client and the round trip, not decompression
+            long start = System.nanoTime();
+            assertThat(run(pgData, script.toString(), socket.toString(), "wal-fetch", "0000000100000000000000FF", "pg_wal/X").exitCode()).isEqualTo(74);
+            scriptNanos[i] = System.nanoTime() - start;
+            start = System.nanoTime();
+            assertThat(run(pgData, java, "-cp", classes.toString(), "io.herd.backup.daemon.DaemonClientMain", socket.toString(),
+                    "wal-fetch", "0000000100000000000000FF", "pg_wal/X").exitCode()).isEqualTo(74);
+            jvmNanos[i] = System.nanoTime() - start;
+        }
+        System.out.printf("herd-wal-client latency over %d calls: script median %.1f ms mean %.1f ms; DaemonClientMain (JVM) median %.1f ms mean %.1f ms%n",
+                calls, median(scriptNanos), mean(scriptNanos), median(jvmNanos), mean(jvmNanos));
+    }
+
+    private static double median(long[] nanos)
+    {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2] / 1e6;
+    }
+
+    private static double mean(long[] nanos)
+    {
+        return Arrays.stream(nanos).average().orElse(0) / 1e6;
+    }
+
+    private static Path script()
+    {
+        // surefire runs in the module directory; the script lives in the repository's bin/
+        Path base = Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
+        Path script = base.resolveSibling("bin").resolve("herd-wal-client");
+        assertThat(script).as("bin/herd-wal-client").isExecutable();
+        return script;
+    }
+
+    private record Result(int exitCode, String stderr) {}
+
+    private static Result run(Path directory, String... command)
+            throws IOException, InterruptedException
+    {
+        List<String> arguments = new ArrayList<>(List.of(command));
+        Process process = new ProcessBuilder(arguments)
+                .directory(directory.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        process.getOutputStream().close();
+        byte[] stderr = process.getErrorStream().readAllBytes();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("timed out: " + arguments);
+        }
+        return new Result(process.exitValue(), new String(stderr, StandardCharsets.UTF_8));
+    }
+}
