@@ -55,6 +55,7 @@ public final class Router
     private Map<String, Backend> etcdBackends = Map.of();
     private Optional<ClusterView> etcdView = Optional.empty();
     private boolean etcdReachable;
+    private boolean etcdFailureLogged;
     private Map<String, Backend> backends = Map.of();
     private final Map<String, Map<CheckSpec, CheckState>> health = new HashMap<>();
     private boolean reprobeScheduled;
@@ -101,8 +102,9 @@ public final class Router
         requireNonNull(view, "view is null");
         executor.execute(() -> {
             if (!etcdReachable) {
-                log.info("etcd is reachable: the leader key leads routing again");
+                log.info("etcd is reachable: the leader key leads routing");
             }
+            etcdFailureLogged = false;
             Optional<String> previousLeader = etcdView.flatMap(ClusterView::leaderName);
             etcdReachable = true;
             etcdView = Optional.of(view);
@@ -126,8 +128,9 @@ public final class Router
     public void onEtcdUnreachable(String why)
     {
         executor.execute(() -> {
-            if (etcdReachable || etcdView.isPresent()) {
+            if (etcdReachable || !etcdFailureLogged) {
                 log.warn("etcd is unreachable ({}): routing by health checks alone", why);
+                etcdFailureLogged = true;
             }
             etcdReachable = false;
             etcdView = Optional.empty();

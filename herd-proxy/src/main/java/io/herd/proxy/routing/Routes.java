@@ -1,5 +1,7 @@
 package io.herd.proxy.routing;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,9 +23,9 @@ public record Routes(Optional<Backend> leader, String reason, Map<String, List<B
     {
         requireNonNull(leader, "leader is null");
         requireNonNull(reason, "reason is null");
-        Map<String, List<Backend>> copy = new java.util.LinkedHashMap<>();
+        Map<String, List<Backend>> copy = new LinkedHashMap<>();
         requireNonNull(byListener, "byListener is null").forEach((name, backends) -> copy.put(name, List.copyOf(backends)));
-        byListener = java.util.Collections.unmodifiableMap(copy);
+        byListener = Collections.unmodifiableMap(copy);
     }
 
     public List<Backend> backends(String listener)
