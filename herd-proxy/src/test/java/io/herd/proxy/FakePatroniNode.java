@@ -27,6 +27,7 @@ final class FakePatroniNode
     private volatile Mode mode = Mode.REPLICA;
     private volatile long lagBytes;
     private volatile Map<String, Object> tags = Map.of();
+    private volatile boolean stalled;
 
     FakePatroniNode(String name, TestPostgres postgres)
     {
@@ -38,6 +39,13 @@ final class FakePatroniNode
     FakePatroniNode mode(Mode mode)
     {
         this.mode = mode;
+        return this;
+    }
+
+    /** Every answer takes a second: the host is alive but the agent is stuck (the probe times out). */
+    FakePatroniNode stalled(boolean stalled)
+    {
+        this.stalled = stalled;
         return this;
     }
 
@@ -86,6 +94,14 @@ final class FakePatroniNode
     @Override
     public NodeStatus status()
     {
+        if (stalled) {
+            try {
+                Thread.sleep(1000);
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         long optime = 1_000_000_000L;
         boolean primary = mode == Mode.PRIMARY;
         return new NodeStatus("running", Optional.of(primary ? "primary" : "replica"),

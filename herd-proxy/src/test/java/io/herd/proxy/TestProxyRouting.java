@@ -82,7 +82,7 @@ class TestProxyRouting
     @BeforeEach
     void resetNodes()
     {
-        n1.mode(Mode.PRIMARY).lag(0).tags(Map.of());
+        n1.mode(Mode.PRIMARY).lag(0).tags(Map.of()).stalled(false);
         n2.mode(Mode.REPLICA).lag(0).tags(Map.of());
         n3.mode(Mode.REPLICA).lag(0).tags(Map.of());
     }
@@ -170,6 +170,27 @@ class TestProxyRouting
             System.out.println("leader key written -> old leader unrouted (us): " + seen + "; -> new leader routed (us): " + routed);
             // loose bound: this machine is shared; the figure to report is the printed distribution
             assertThat(routed.get(routed.size() / 2)).isLessThan(1_000_000L);
+        }
+    }
+
+    @Test
+    void leaderWhoseApiStallsIsUnroutedAndItsConnectionsClosed()
+            throws Exception
+    {
+        String scope = publish("n1");
+        try (HerdProxy proxy = HerdProxy.start(config(scope, etcd, "1s"))) {
+            awaitLeader(proxy, "n1");
+            try (Connection old = TestPostgres.connect(proxy.port("rw"))) {
+                assertThat(TestPostgres.serverPort(old)).isEqualTo(n1.pgPort());
+                n1.stalled(true);
+                // probe timeout 500 ms, fall 2: the etcd leader is no longer confirmed
+                await().atMost(Duration.ofSeconds(10)).until(() -> proxy.routes().leader().isEmpty());
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThatThrownBy(() -> TestPostgres.serverPort(old)).isInstanceOf(SQLException.class));
+            }
+            finally {
+                n1.stalled(false);
+            }
+            awaitLeader(proxy, "n1");
         }
     }
 

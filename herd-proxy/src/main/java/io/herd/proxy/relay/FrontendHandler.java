@@ -34,6 +34,7 @@ final class FrontendHandler
     private Channel backend;
     private CounterDataPoint bytesToBackend;
     private boolean waiting;
+    private int connectAttempts;
     private ScheduledFuture<?> waitTimeout;
 
     FrontendHandler(ListenerContext listener)
@@ -79,6 +80,12 @@ final class FrontendHandler
         backend = connected.channel();
         connected.addListener((ChannelFutureListener) future -> {
             if (!future.isSuccess()) {
+                // a replica that refuses is skipped; the leader is tried once, as there is no other
+                connectAttempts++;
+                if (client.isActive() && connectAttempts < listener.routedCount()) {
+                    connect();
+                    return;
+                }
                 listener.metrics().rejected(listener.name(), "connect_failed");
                 client.close();
                 return;

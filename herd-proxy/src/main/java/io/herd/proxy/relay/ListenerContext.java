@@ -65,6 +65,12 @@ public final class ListenerContext
         return Optional.of(backends.get(Math.floorMod(next.getAndIncrement(), backends.size())));
     }
 
+    /** How many backends new connections of this listener currently spread over. */
+    public int routedCount()
+    {
+        return router.routes().backends(config.name()).size();
+    }
+
     /** Whether a connection made to {@code backend} may stay: the routing may have changed while it was connecting. */
     public boolean stillRouted(Backend backend)
     {
