@@ -79,6 +79,7 @@ public final class ClusterBackups
         Path socket = socketDir.resolve(".herd-wal." + config.postgresql().port());
         WalDaemon daemon = new WalDaemon(service.walArchive(), Optional.of(config.postgresql().dataDir().toAbsolutePath()), socket, 8);
         try {
+            Files.createDirectories(socketDir);
             daemon.start();
         }
         catch (IOException e) {

@@ -16,7 +16,7 @@ final class WalClientCommand
     static String prefix(Path socket)
     {
         String classpath = System.getProperty("java.class.path");
-        Optional<Path> script = shippedClient(classpath);
+        Optional<Path> script = shippedClient(classpath).or(() -> clientAbove(Path.of(System.getProperty("user.dir"))));
         if (script.isPresent()) {
             return quote(script.get().toString()) + " " + quote(socket.toString());
         }
@@ -38,6 +38,19 @@ final class WalClientCommand
         }
         Path script = home.resolve("bin").resolve("herd-wal-client");
         return Files.isExecutable(script) ? Optional.of(script) : Optional.empty();
+    }
+
+    /** A Herd checkout or installation at or above {@code start} (the agent started from inside it). */
+    static Optional<Path> clientAbove(Path start)
+    {
+        Path dir = start.toAbsolutePath();
+        for (int i = 0; i < 4 && dir != null; i++, dir = dir.getParent()) {
+            Path script = dir.resolve("bin").resolve("herd-wal-client");
+            if (Files.isExecutable(script) && Files.isRegularFile(dir.resolve("bin").resolve("herd"))) {
+                return Optional.of(script);
+            }
+        }
+        return Optional.empty();
     }
 
     /** Quoting for the shell PostgreSQL runs archive_command with. */

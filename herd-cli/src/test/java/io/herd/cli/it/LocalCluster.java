@@ -40,31 +40,63 @@ final class LocalCluster
 
     private final Path dir;
     private final EtcdServer etcd;
+    private final boolean ownsEtcd;
     private final List<Node> nodes = new ArrayList<>();
-    private final String dcsExtra;
+    private final Options options;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private LocalCluster(Path dir, EtcdServer etcd, String dcsExtra)
+    private LocalCluster(Path dir, EtcdServer etcd, boolean ownsEtcd, Options options)
     {
         this.dir = dir;
         this.etcd = etcd;
-        this.dcsExtra = dcsExtra;
+        this.ownsEtcd = ownsEtcd;
+        this.options = options;
     }
 
-    /** @param dcsExtra lines appended under bootstrap.dcs (indented by four spaces), e.g. "    ttl: 10\n" */
+    /**
+     * @param scope the cluster name
+     * @param dcsExtra lines appended under bootstrap.dcs (indented by four spaces), e.g. "    ttl: 10\n"
+     * @param postgresqlExtra lines appended under postgresql (indented by two spaces)
+     * @param topLevelExtra top-level YAML appended to every node's configuration (e.g. a backup section)
+     */
+    record Options(String scope, String dcsExtra, String postgresqlExtra, String topLevelExtra)
+    {
+        static Options defaults()
+        {
+            return new Options("it", "", "", "");
+        }
+    }
+
     static LocalCluster start(int size, String dcsExtra) throws IOException
+    {
+        return start(size, new Options("it", dcsExtra, "", ""), Optional.empty());
+    }
+
+    /** @param sharedEtcd an etcd another cluster started (then this one does not stop it) */
+    static LocalCluster start(int size, Options options, Optional<EtcdServer> sharedEtcd) throws IOException
     {
         PostgresBinaries.requireNotRoot();
         PostgresBinaries.require();
         Path dir = Files.createTempDirectory("herd-it-");
-        LocalCluster cluster = new LocalCluster(dir, EtcdServer.launch(), dcsExtra);
+        LocalCluster cluster = new LocalCluster(dir, sharedEtcd.orElseGet(EtcdServer::launch), sharedEtcd.isEmpty(), options);
         for (int i = 1; i <= size; i++) {
-            cluster.nodes.add(new Node("node" + i, dir.resolve("node" + i), FreePorts.next(), FreePorts.next()));
-        }
-        for (Node node : cluster.nodes) {
-            cluster.startAgent(node);
+            cluster.addNode();
         }
         return cluster;
+    }
+
+    Node addNode() throws IOException
+    {
+        int index = nodes.size() + 1;
+        Node node = new Node("node" + index, dir.resolve("node" + index), FreePorts.next(), FreePorts.next());
+        nodes.add(node);
+        startAgent(node);
+        return node;
+    }
+
+    Path directory()
+    {
+        return dir;
     }
 
     List<Node> nodes()
@@ -99,7 +131,7 @@ final class LocalCluster
     private String config(Node node)
     {
         return """
-                scope: it
+                scope: %8$s
                 name: %1$s
                 restapi:
                   listen: 127.0.0.1:%2$d
@@ -133,12 +165,13 @@ final class LocalCluster
                   - local all all trust
                   - host replication replicator 127.0.0.1/32 md5
                   - host all all 127.0.0.1/32 md5
-                """.formatted(node.name, node.apiPort, etcd.host() + ":" + etcd.clientPort(), node.pgPort, node.dir, dcsExtra, PASSWORD);
+                %9$s%10$s""".formatted(node.name, node.apiPort, etcd.host() + ":" + etcd.clientPort(), node.pgPort, node.dir, options.dcsExtra(), PASSWORD,
+                options.scope(), options.postgresqlExtra(), options.topLevelExtra());
     }
 
     ClusterView view()
     {
-        try (EtcdDcs dcs = new EtcdDcs(EtcdConfig.plain(List.of(new HostPort(etcd.host(), etcd.clientPort()))), DcsKeys.of("/service", "it"), "test",
+        try (EtcdDcs dcs = new EtcdDcs(EtcdConfig.plain(List.of(new HostPort(etcd.host(), etcd.clientPort()))), DcsKeys.of("/service", options.scope()), "test",
                 Duration.ofSeconds(10), Duration.ofSeconds(3))) {
             return dcs.readFresh();
         }
@@ -281,7 +314,9 @@ final class LocalCluster
             // a postmaster whose agent was killed in the test is ours to stop too
             postmasterPid(node).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
         }
-        etcd.close();
+        if (ownsEtcd) {
+            etcd.close();
+        }
         try (var walk = Files.walk(dir)) {
             walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
