@@ -7,6 +7,7 @@ import io.herd.backup.base.BackupMode;
 import io.herd.backup.base.BackupName;
 import io.herd.backup.base.BackupPusher;
 import io.herd.backup.base.DeletePlan;
+import io.herd.backup.base.ProgressListener;
 import io.herd.backup.base.Retention;
 import io.herd.backup.config.BackupSettings;
 import io.herd.backup.config.PgConnectionSettings;
@@ -102,16 +103,30 @@ public final class BackupService
     public BackupPusher.Result backupPush(Path pgData, BackupMode mode, PgConnectionSettings connection)
             throws IOException
     {
+        return backupPush(pgData, mode, connection, ProgressListener.NONE);
+    }
+
+    /** As above, reporting the bytes of data files read to progress. */
+    public BackupPusher.Result backupPush(Path pgData, BackupMode mode, PgConnectionSettings connection, ProgressListener progress)
+            throws IOException
+    {
         BackupPusher pusher = new BackupPusher(storage, catalog, walArchive, settings.compression(), settings.uploadConcurrency(),
                 settings.tarSizeThreshold(), settings.archiveCheckTimeout(), clock);
-        return pusher.push(pgData, connection, mode);
+        return pusher.push(pgData, connection, mode, progress);
     }
 
     /** Restores a backup (a name or LATEST) into an empty directory; no recovery settings are written. */
     public BackupName backupFetch(String nameOrLatest, Path destination)
             throws IOException
     {
-        return new BackupFetcher(storage, catalog, settings.downloadConcurrency()).fetch(nameOrLatest, destination);
+        return backupFetch(nameOrLatest, destination, ProgressListener.NONE);
+    }
+
+    /** As above, reporting the bytes of tars downloaded to progress. */
+    public BackupName backupFetch(String nameOrLatest, Path destination, ProgressListener progress)
+            throws IOException
+    {
+        return new BackupFetcher(storage, catalog, settings.downloadConcurrency()).fetch(nameOrLatest, destination, progress);
     }
 
     /** The newest backup that finished before target, the one to restore for point-in-time recovery to target. */
@@ -149,7 +164,14 @@ public final class BackupService
     public void delete(DeletePlan plan)
             throws IOException
     {
-        new Retention(storage, catalog, walArchive).execute(plan);
+        delete(plan, ProgressListener.NONE);
+    }
+
+    /** As above, reporting the number of objects deleted to progress. */
+    public void delete(DeletePlan plan, ProgressListener progress)
+            throws IOException
+    {
+        new Retention(storage, catalog, walArchive).execute(plan, progress);
     }
 
     public WalVerifier.Report verifyWal()

@@ -50,6 +50,14 @@ public final class BackupFetcher
     public BackupName fetch(String nameOrLatest, Path destination)
             throws IOException
     {
+        return fetch(nameOrLatest, destination, ProgressListener.NONE);
+    }
+
+    /** As above, reporting the bytes of data tars downloaded (compressed, as stored). */
+    public BackupName fetch(String nameOrLatest, Path destination, ProgressListener progress)
+            throws IOException
+    {
+        requireNonNull(progress, "progress is null");
         BackupInfo backup = catalog.resolve(nameOrLatest);
         Path target = destination.toAbsolutePath().normalize();
         checkEmpty(target);
@@ -63,11 +71,15 @@ public final class BackupFetcher
         List<String> chain = catalog.chain(backup.name().value());
         String last = chain.get(chain.size() - 1);
         BackupSentinel lastSentinel = null;
+        List<List<Tar>> dataTars = new ArrayList<>();
         for (String name : chain) {
             BackupSentinel sentinel = catalog.sentinel(name);
             lastSentinel = sentinel;
-            List<Tar> tars = tars(name, sentinel);
-            unpackParallel(tars.stream().filter(tar -> !tar.isControl() && !tar.isLabel()).toList(), target);
+            dataTars.add(tars(name, sentinel).stream().filter(tar -> !tar.isControl() && !tar.isLabel()).toList());
+        }
+        progress.start(dataTars.stream().flatMap(List::stream).mapToLong(Tar::size).sum());
+        for (List<Tar> tars : dataTars) {
+            unpackParallel(tars, target, progress);
         }
         Optional<FilesMetadata> files = catalog.filesMetadata(last);
         if (chain.size() > 1 && files.isPresent()) {
@@ -76,12 +88,12 @@ public final class BackupFetcher
         List<Tar> lastTars = tars(last, lastSentinel);
         for (Tar tar : lastTars) {
             if (tar.isControl()) {
-                unpack(tar, target);
+                unpack(tar, target, ProgressListener.NONE);
             }
         }
         for (Tar tar : lastTars) {
             if (tar.isLabel()) {
-                unpack(tar, target);
+                unpack(tar, target, ProgressListener.NONE);
             }
         }
         for (String directory : List.of("pg_wal", "pg_wal/archive_status")) {
@@ -91,7 +103,7 @@ public final class BackupFetcher
         return backup.name();
     }
 
-    private record Tar(String backup, String objectName, Optional<ObjectChecksum> checksum)
+    private record Tar(String backup, String objectName, Optional<ObjectChecksum> checksum, long size)
     {
         boolean isControl()
         {
@@ -122,18 +134,18 @@ public final class BackupFetcher
                 if (!listed.containsKey(entry.getKey())) {
                     throw new CorruptObjectException("backup " + name + " is incomplete: " + storage.location() + "/" + folder + entry.getKey() + " is missing");
                 }
-                tars.add(new Tar(name, entry.getKey(), Optional.of(entry.getValue())));
+                tars.add(new Tar(name, entry.getKey(), Optional.of(entry.getValue()), listed.get(entry.getKey()).size()));
             }
         }
         else {
             log.warn("backup {} records no checksums (not written by herd); its tars are not verified", name);
-            listed.keySet().forEach(objectName -> tars.add(new Tar(name, objectName, Optional.empty())));
+            listed.forEach((objectName, object) -> tars.add(new Tar(name, objectName, Optional.empty(), object.size())));
         }
         tars.sort(Comparator.comparing(Tar::objectName));
         return tars;
     }
 
-    private void unpackParallel(List<Tar> tars, Path target)
+    private void unpackParallel(List<Tar> tars, Path target, ProgressListener progress)
             throws IOException
     {
         if (tars.isEmpty()) {
@@ -149,7 +161,7 @@ public final class BackupFetcher
             List<Future<?>> futures = new ArrayList<>();
             for (Tar tar : tars) {
                 futures.add(executor.submit(() -> {
-                    unpack(tar, target);
+                    unpack(tar, target, progress);
                     return null;
                 }));
             }
@@ -172,7 +184,7 @@ public final class BackupFetcher
         }
     }
 
-    private void unpack(Tar tar, Path target)
+    private void unpack(Tar tar, Path target, ProgressListener progress)
             throws IOException
     {
         String key = Layout.backupFolder(tar.backup()) + tar.objectName();
@@ -182,7 +194,7 @@ public final class BackupFetcher
             throw new CorruptObjectException("backup " + tar.backup() + " is incomplete: " + description + " is missing");
         }
         try (StoredBlob opened = blob.get()) {
-            TarExtractor.extract(description, opened.content(), Compression.fromObjectName(tar.objectName()), tar.checksum(), target);
+            TarExtractor.extract(description, new CountingInput(opened.content(), progress), Compression.fromObjectName(tar.objectName()), tar.checksum(), target);
         }
     }
 
@@ -217,6 +229,52 @@ public final class BackupFetcher
         }
         for (Path path : remove) {
             Files.deleteIfExists(path);
+        }
+    }
+
+    /** Reports the bytes read from a downloaded object. */
+    private static final class CountingInput
+            extends java.io.FilterInputStream
+    {
+        private final ProgressListener progress;
+
+        CountingInput(java.io.InputStream in, ProgressListener progress)
+        {
+            super(in);
+            this.progress = progress;
+        }
+
+        @Override
+        public int read()
+                throws IOException
+        {
+            int value = super.read();
+            if (value >= 0) {
+                progress.advance(1);
+            }
+            return value;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length)
+                throws IOException
+        {
+            int read = in.read(buffer, offset, length);
+            if (read > 0) {
+                progress.advance(read);
+            }
+            return read;
+        }
+
+        @Override
+        public long skip(long count)
+                throws IOException
+        {
+            long skipped = in.skip(count);
+            if (skipped > 0) {
+                progress.advance(skipped);
+            }
+            return skipped;
         }
     }
 }

@@ -72,6 +72,14 @@ public final class BackupPusher
     public Result push(Path pgData, PgConnectionSettings connection, BackupMode mode)
             throws IOException
     {
+        return push(pgData, connection, mode, ProgressListener.NONE);
+    }
+
+    /** As above, reporting the bytes of data files read (the total is known once PGDATA is scanned). */
+    public Result push(Path pgData, PgConnectionSettings connection, BackupMode mode, ProgressListener progress)
+            throws IOException
+    {
+        requireNonNull(progress, "progress is null");
         requireNonNull(pgData, "pgData is null");
         if (!Files.isRegularFile(pgData.resolve("global/pg_control"))) {
             throw new BackupException(pgData + " is not a PostgreSQL data directory (no global/pg_control)");
@@ -91,7 +99,7 @@ public final class BackupPusher
             BackupName name = parent.map(p -> BackupName.delta(start.walFileName(), p.name())).orElseGet(() -> BackupName.full(start.walFileName()));
             log.info("backup {} started at LSN {}", name, WalSegment.formatLsn(start.lsn()));
             try {
-                return upload(pgData, session, server, start, name, parent, startTime);
+                return upload(pgData, session, server, start, name, parent, startTime, progress);
             }
             catch (IOException | RuntimeException e) {
                 removeUploaded(name);
@@ -101,7 +109,7 @@ public final class BackupPusher
     }
 
     private Result upload(Path pgData, PgBackupSession session, PgBackupSession.ServerInfo server, PgBackupSession.StartPoint start,
-            BackupName name, Optional<Parent> parent, Instant startTime)
+            BackupName name, Optional<Parent> parent, Instant startTime, ProgressListener progress)
             throws IOException
     {
         String folder = Layout.backupFolder(name.value());
@@ -122,7 +130,8 @@ public final class BackupPusher
             }
         }
         List<List<DataFile>> partitions = partition(toStore);
-        List<TarPart> parts = uploadPartitions(folder, partitions);
+        progress.start(toStore.stream().filter(entry -> !entry.directory()).mapToLong(DataFile::size).sum());
+        List<TarPart> parts = uploadPartitions(folder, partitions, progress);
 
         // pg_control goes up after all data, so an interrupted restore never yields a startable cluster
         Path pgControl = pgData.resolve("global/pg_control");
@@ -238,7 +247,7 @@ public final class BackupPusher
         return partitions;
     }
 
-    private List<TarPart> uploadPartitions(String folder, List<List<DataFile>> partitions)
+    private List<TarPart> uploadPartitions(String folder, List<List<DataFile>> partitions, ProgressListener progress)
             throws IOException
     {
         AtomicInteger threads = new AtomicInteger();
@@ -252,7 +261,7 @@ public final class BackupPusher
             for (int i = 0; i < partitions.size(); i++) {
                 String objectName = Layout.TAR_PARTITIONS + compression.addExtension(String.format("part_%03d.tar", i + 1));
                 List<DataFile> partition = partitions.get(i);
-                futures.add(executor.submit(() -> TarPartWriter.write(objectName, partition, Map.of(), compression, storage.create(folder + objectName))));
+                futures.add(executor.submit(() -> TarPartWriter.write(objectName, partition, Map.of(), compression, storage.create(folder + objectName), progress)));
             }
             List<TarPart> parts = new ArrayList<>();
             for (Future<TarPart> future : futures) {

@@ -30,6 +30,9 @@ import static java.util.Objects.requireNonNull;
  */
 public final class Retention
 {
+    /** Keys per delete call when reporting progress (S3's DeleteObjects takes at most 1000). */
+    static final int DELETE_BATCH = 1000;
+
     private final Storage storage;
     private final BackupCatalog catalog;
     private final WalArchive walArchive;
@@ -89,11 +92,23 @@ public final class Retention
     public void execute(DeletePlan plan)
             throws IOException
     {
+        execute(plan, ProgressListener.NONE);
+    }
+
+    /** As above, reporting the number of objects deleted, in batches of {@value #DELETE_BATCH}. Sentinels go first. */
+    public void execute(DeletePlan plan, ProgressListener progress)
+            throws IOException
+    {
         List<String> sentinels = plan.backupObjectKeys().stream().filter(key -> key.endsWith(Layout.SENTINEL_SUFFIX)).toList();
         List<String> rest = plan.backupObjectKeys().stream().filter(key -> !key.endsWith(Layout.SENTINEL_SUFFIX)).toList();
-        storage.delete(sentinels);
-        storage.delete(rest);
-        storage.delete(plan.walObjectKeys());
+        progress.start(sentinels.size() + rest.size() + plan.walObjectKeys().size());
+        for (List<String> keys : List.of(sentinels, rest, plan.walObjectKeys())) {
+            for (int from = 0; from < keys.size(); from += DELETE_BATCH) {
+                List<String> batch = keys.subList(from, Math.min(keys.size(), from + DELETE_BATCH));
+                storage.delete(batch);
+                progress.advance(batch.size());
+            }
+        }
     }
 
     private DeletePlan plan(List<Entry> backups, Set<String> keepRoots)

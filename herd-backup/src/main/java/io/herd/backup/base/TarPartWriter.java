@@ -35,6 +35,14 @@ public final class TarPartWriter
     public static TarPart write(String objectName, List<DataFile> entries, Map<String, byte[]> inlineFiles, Compression compression, UploadStream upload)
             throws IOException
     {
+        return write(objectName, entries, inlineFiles, compression, upload, ProgressListener.NONE);
+    }
+
+    /** As above, reporting the bytes of data files read to {@code progress} as they go into the tar. */
+    public static TarPart write(String objectName, List<DataFile> entries, Map<String, byte[]> inlineFiles, Compression compression, UploadStream upload,
+            ProgressListener progress)
+            throws IOException
+    {
         MessageDigest digest = Digests.sha256();
         CountingOutputStream compressed = new CountingOutputStream(new DigestOutputStream(upload, digest));
         List<String> written = new ArrayList<>();
@@ -46,7 +54,7 @@ public final class TarPartWriter
                 tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
                 tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
                 for (DataFile entry : entries) {
-                    if (writeEntry(tar, entry)) {
+                    if (writeEntry(tar, entry, progress)) {
                         written.add(entry.tarPath());
                     }
                 }
@@ -71,7 +79,7 @@ public final class TarPartWriter
         return new TarPart(objectName, uncompressed.count(), new ObjectChecksum(compressed.count(), Digests.hex(digest)), written);
     }
 
-    private static boolean writeEntry(TarArchiveOutputStream tar, DataFile entry)
+    private static boolean writeEntry(TarArchiveOutputStream tar, DataFile entry, ProgressListener progress)
             throws IOException
     {
         if (entry.directory()) {
@@ -113,6 +121,7 @@ public final class TarPartWriter
                 }
                 tar.write(buffer, 0, read);
                 remaining -= read;
+                progress.advance(read);
             }
             tar.closeArchiveEntry();
         }

@@ -29,6 +29,7 @@ abstract class BackupCommand
     CommandSpec spec;
 
     private final Map<String, String> environment;
+    private Progress progress;
 
     BackupCommand(Map<String, String> environment)
     {
@@ -52,6 +53,13 @@ abstract class BackupCommand
     protected PrintWriter out()
     {
         return spec.commandLine().getOut();
+    }
+
+    /** A progress bar on stdout when it is a terminal, else one summary line: finish(), print the result, summarize(). */
+    protected Progress progress(String label, Progress.Unit unit)
+    {
+        progress = Progress.forConsole(label, unit, out());
+        return progress;
     }
 
     protected PrintWriter err()
@@ -80,6 +88,9 @@ abstract class BackupCommand
     private int fail(Exception e)
     {
         log.debug("{} failed", spec.name(), e);
+        if (progress != null) {
+            progress.abandon();
+        }
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (e instanceof java.nio.file.NoSuchFileException) {
             message = "no such file: " + message;

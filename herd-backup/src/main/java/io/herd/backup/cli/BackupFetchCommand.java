@@ -76,7 +76,9 @@ public final class BackupFetchCommand
                     .orElseThrow(() -> new BackupNotFoundException("no backup finished before the target time " + targetTime));
             backup = chosen.name().value();
         }
-        BackupName restored = service.backupFetch(backup, destination);
+        Progress progress = progress("backup-fetch", Progress.Unit.BYTES);
+        BackupName restored = service.backupFetch(backup, destination, progress);
+        progress.finish();
         boolean writeRecovery = recovery || standby || restoreCommand != null || targetTime != null || targetLsn != null || targetXid != null || targetName != null;
         if (writeRecovery) {
             RecoveryOptions options = new RecoveryOptions(
@@ -92,6 +94,7 @@ public final class BackupFetchCommand
             service.prepareRecovery(destination, options);
         }
         out().println(restored + " restored into " + destination.toAbsolutePath());
+        progress.summarize();
         return ExitCodes.OK;
     }
 

@@ -41,9 +41,12 @@ public final class BackupPushCommand
             throws IOException
     {
         BackupMode backupMode = mode != null && mode.delta ? BackupMode.DELTA : BackupMode.FULL;
-        BackupPusher.Result result = service.backupPush(pgData, backupMode);
+        Progress progress = progress("backup-push", Progress.Unit.BYTES);
+        BackupPusher.Result result = service.backupPush(pgData, backupMode, service.settings().pg(), progress);
+        progress.finish();
         out().printf("%s %s uncompressed=%d compressed=%d%n", result.name(), result.sentinel().isDelta() ? "delta" : "full",
                 result.sentinel().uncompressedSize(), result.sentinel().compressedSize());
+        progress.summarize();
         return ExitCodes.OK;
     }
 }

@@ -62,7 +62,9 @@ public final class DeleteCommand
         out().printf("%s %d backups (%d objects) and %d WAL objects; keeping %d backups%n", confirm ? "deleted" : "would delete",
                 plan.deleteBackups().size(), plan.backupObjectKeys().size(), plan.walObjectKeys().size(), plan.keepBackups().size());
         if (confirm && !plan.isEmpty()) {
-            service.delete(plan);
+            Progress progress = progress("delete", Progress.Unit.OBJECTS);
+            service.delete(plan, progress);
+            progress.summarize();
         }
         else if (!confirm && !plan.isEmpty()) {
             out().println("dry run: add --confirm to delete");
