@@ -61,6 +61,6 @@ public final class ProxyMetrics
     public void write(OutputStream out)
             throws IOException
     {
-        new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+        PrometheusTextFormatWriter.create().write(out, registry.scrape());
     }
 }

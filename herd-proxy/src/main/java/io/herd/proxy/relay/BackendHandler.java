@@ -15,6 +15,17 @@ final class BackendHandler
 {
     private final Channel client;
     private final CounterDataPoint bytesToClient;
+    private Channel backend;
+    /** One listener for every write to the client: read the next chunk from the backend only once this one is written. */
+    private final ChannelFutureListener afterWrite = future -> {
+        if (future.isSuccess()) {
+            backend.read();
+        }
+        else {
+            future.channel().close();
+            backend.close();
+        }
+    };
 
     BackendHandler(Channel client, CounterDataPoint bytesToClient)
     {
@@ -25,6 +36,7 @@ final class BackendHandler
     @Override
     public void channelActive(ChannelHandlerContext ctx)
     {
+        backend = ctx.channel();
         ctx.read();
     }
 
@@ -34,15 +46,7 @@ final class BackendHandler
         if (msg instanceof ByteBuf buf) {
             bytesToClient.inc(buf.readableBytes());
         }
-        client.writeAndFlush(msg).addListener((ChannelFutureListener) future -> {
-            if (future.isSuccess()) {
-                ctx.channel().read();
-            }
-            else {
-                future.channel().close();
-                ctx.channel().close();
-            }
-        });
+        client.writeAndFlush(msg).addListener(afterWrite);
     }
 
     @Override

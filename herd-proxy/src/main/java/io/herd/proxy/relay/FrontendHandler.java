@@ -36,6 +36,16 @@ final class FrontendHandler
     private boolean waiting;
     private int connectAttempts;
     private ScheduledFuture<?> waitTimeout;
+    /** One listener for every write to the backend: read the next chunk from the client only once this one is written. */
+    private final ChannelFutureListener afterWrite = future -> {
+        if (future.isSuccess()) {
+            ctx.channel().read();
+        }
+        else {
+            future.channel().close();
+            ctx.channel().close();
+        }
+    };
 
     FrontendHandler(ListenerContext listener)
     {
@@ -157,15 +167,7 @@ final class FrontendHandler
         if (msg instanceof ByteBuf buf && bytesToBackend != null) {
             bytesToBackend.inc(buf.readableBytes());
         }
-        backend.writeAndFlush(msg).addListener((ChannelFutureListener) future -> {
-            if (future.isSuccess()) {
-                ctx.channel().read();
-            }
-            else {
-                future.channel().close();
-                ctx.channel().close();
-            }
-        });
+        backend.writeAndFlush(msg).addListener(afterWrite);
     }
 
     @Override
