@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -45,19 +46,29 @@ public final class DemoCommand
     @Option(names = "--api-port", description = "REST API port of the first node (default: ${DEFAULT-VALUE}; the others follow)")
     int apiPort = 8008;
 
+    @Option(names = "--s3-port", description = "port of the embedded S3-compatible store the cluster archives into (default: ${DEFAULT-VALUE})")
+    int s3Port = 9000;
+
+    @Option(names = "--no-backups", description = "run without WAL archiving and base backups")
+    boolean noBackups;
+
     private final List<Process> started = new ArrayList<>();
+    private final List<Process> agentProcesses = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception
     {
         List<Integer> ports = new ArrayList<>(List.of(etcdPort, etcdPort + 1));
+        if (!noBackups) {
+            ports.add(s3Port);
+        }
         for (int i = 0; i < 3; i++) {
             ports.add(pgPort + i);
             ports.add(apiPort + i);
         }
         for (int port : ports) {
             if (!isFree(port)) {
-                System.err.println("herd demo: port " + port + " on 127.0.0.1 is already in use; stop what uses it or choose other ports (--etcd-port, --pg-port, --api-port)");
+                System.err.println("herd demo: port " + port + " on 127.0.0.1 is already in use; stop what uses it or choose other ports (--etcd-port, --pg-port, --api-port, --s3-port)");
                 return 1;
             }
         }
@@ -70,8 +81,20 @@ public final class DemoCommand
         Files.createDirectories(dir);
         Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "herd-demo-stop"));
 
-        System.out.println("Starting etcd on 127.0.0.1:" + etcdPort + " and three agents; logs in " + dir);
+        Optional<Path> s3Lib = Optional.empty();
+        if (!noBackups) {
+            s3Lib = DemoS3.library();
+            if (s3Lib.isEmpty()) {
+                System.err.println("herd demo: the embedded S3 store is not built (herd-demo-s3/target/lib); run scripts/build, or use --no-backups");
+                return 1;
+            }
+        }
+        System.out.println("Starting etcd on 127.0.0.1:" + etcdPort + (noBackups ? "" : ", an S3-compatible store on 127.0.0.1:" + s3Port)
+                + " and three agents; logs in " + dir);
         startEtcd(etcdBinary);
+        if (s3Lib.isPresent()) {
+            started.add(DemoS3.start(s3Lib.get(), dir, s3Port));
+        }
         for (int i = 1; i <= 3; i++) {
             Path config = dir.resolve("node" + i + ".yml");
             Files.writeString(config, nodeConfig(i));
@@ -83,6 +106,13 @@ public final class DemoCommand
             return 1;
         }
         printConnectionHelp(view);
+        if (!noBackups) {
+            if (!DemoS3.awaitFirstBackup(s3Port, Duration.ofMinutes(5))) {
+                System.err.println("herd demo: no base backup reached the S3 store within 5 minutes; see the logs in " + dir);
+                return 1;
+            }
+            System.out.print(DemoS3.listingHelp(s3Port));
+        }
         if (once) {
             return 0;
         }
@@ -128,7 +158,9 @@ public final class DemoCommand
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("node" + node + ".log").toFile());
         builder.environment().put("HERD_NAME", "node" + node);
-        started.add(builder.start());
+        Process agent = builder.start();
+        started.add(agent);
+        agentProcesses.add(agent);
     }
 
     private String nodeConfig(int node)
@@ -167,7 +199,8 @@ public final class DemoCommand
                   - local all all trust
                   - host replication replicator 127.0.0.1/32 md5
                   - host all all 127.0.0.1/32 md5
-                """.formatted(node, apiPort + node - 1, etcdPort, pgPort + node - 1, dir, PASSWORD);
+                  create_replica_methods: [herd_backup, basebackup]
+                """.formatted(node, apiPort + node - 1, etcdPort, pgPort + node - 1, dir, PASSWORD) + (noBackups ? "" : DemoS3.backupSection(s3Port));
     }
 
     private EtcdDcs dcs()
@@ -224,22 +257,31 @@ public final class DemoCommand
 
     private void stopAll()
     {
-        // agents first (each stops its PostgreSQL), etcd last, in reverse start order
+        // the agents together (each stops its PostgreSQL; stopping them one by one would only cause failovers),
+        // then the stores they need until the end
+        List<Process> agents = started.stream().filter(p -> agentProcesses.contains(p)).toList();
+        agents.forEach(Process::destroy);
+        agents.forEach(DemoCommand::awaitExit);
         for (int i = started.size() - 1; i >= 0; i--) {
             Process process = started.get(i);
             if (process.isAlive()) {
                 process.destroy();
-                try {
-                    if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                        process.destroyForcibly();
-                    }
-                }
-                catch (InterruptedException e) {
-                    process.destroyForcibly();
-                }
+                awaitExit(process);
             }
         }
         System.out.println("demo stopped");
+    }
+
+    private static void awaitExit(Process process)
+    {
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+        catch (InterruptedException e) {
+            process.destroyForcibly();
+        }
     }
 
     private static boolean isFree(int port)

@@ -265,6 +265,67 @@ public final class PostgresServer
         return true;
     }
 
+    /**
+     * After the postmaster died, its backends linger until they notice, and PostgreSQL refuses to start while they
+     * still hold the old shared memory. They are recognised by their working directory, which every PostgreSQL
+     * process sets to its data directory, so only this cluster's processes are ever touched.
+     *
+     * @return how many were killed
+     */
+    public int killOrphanedBackends()
+    {
+        if (postmasterPid().isPresent()) {
+            return 0;
+        }
+        Path dataDir;
+        try {
+            dataDir = settings.dataDir().toRealPath();
+        }
+        catch (IOException e) {
+            return 0;
+        }
+        int killed = 0;
+        List<ProcessHandle> dying = new ArrayList<>();
+        try (var entries = Files.list(Path.of("/proc"))) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                String name = entry.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    if (!Files.readSymbolicLink(entry.resolve("cwd")).equals(dataDir)) {
+                        continue;
+                    }
+                }
+                catch (IOException | SecurityException e) {
+                    continue; // gone, or not ours
+                }
+                long pid = Long.parseLong(name);
+                Optional<ProcessHandle> process = ProcessHandle.of(pid);
+                boolean isPostgres = process.flatMap(h -> h.info().command()).map(c -> c.endsWith("/postgres")).orElse(false);
+                if (isPostgres && process.get().destroyForcibly()) {
+                    dying.add(process.get());
+                    killed++;
+                }
+            }
+        }
+        catch (IOException e) {
+            log.warn("cannot look for orphaned backends: {}", e.getMessage());
+        }
+        for (ProcessHandle process : dying) {
+            try {
+                process.onExit().get(2, TimeUnit.SECONDS);
+            }
+            catch (Exception e) {
+                // exits on its own; start-up reports it if it still holds shared memory
+            }
+        }
+        if (killed > 0) {
+            log.info("killed {} backends left behind by the crashed postmaster of {}", killed, settings.dataDir());
+        }
+        return killed;
+    }
+
     /** Promotes a running standby with {@code pg_ctl promote -w}; returns when it accepts writes. */
     public void promote()
     {

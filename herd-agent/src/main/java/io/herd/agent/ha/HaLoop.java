@@ -63,6 +63,7 @@ public final class HaLoop
 {
     private static final Logger log = LoggerFactory.getLogger(HaLoop.class);
     private static final String VERSION = "4.1.4";
+    private static final Duration MEMBER_SLOTS_TTL = Duration.ofMinutes(30);
 
     private final HerdConfig config;
     private final Dcs dcs;
@@ -76,6 +77,8 @@ public final class HaLoop
     private final Optional<ClusterBackups> backups;
     private final Object wakeLock = new Object();
     private final AutoCloseable dcsListener;
+    /** Members the leader keeps a replication slot for, with when it last saw them (Patroni's member_slots_ttl). */
+    private final Map<String, Long> slotMembers = new java.util.concurrent.ConcurrentHashMap<>();
 
     private volatile boolean stopped;
     private boolean wakeRequested;
@@ -163,6 +166,11 @@ public final class HaLoop
     private void onStoreChange(DcsChange change)
     {
         if (change.touches("leader") || change.touches("config") || change.touches("failover")) {
+            wake();
+            return;
+        }
+        // a member the leader has no slot for yet: create it now, not a loop later, so its streaming can start
+        if (isLeaderNow() && change.keys().stream().anyMatch(key -> key.startsWith("members/") && !slotMembers.containsKey(key.substring("members/".length())))) {
             wake();
         }
     }
@@ -530,21 +538,8 @@ public final class HaLoop
         }
         holdLeadershipFrom(start);
         if (lead.start()) {
-            try {
-                if (lead.promote()) {
-                    postgres.writeConfiguration(ServerRole.REPLICA, Optional.empty());
-                    startPostgres();
-                    promote(view, readLocal());
-                }
-                else {
-                    postgres.writeConfiguration(ServerRole.PRIMARY, Optional.empty());
-                    startPostgres();
-                    log.info("PostgreSQL restarted as primary");
-                }
-            }
-            catch (RuntimeException e) {
-                log.error("could not start PostgreSQL as primary: {}", e.getMessage());
-            }
+            // on a task, so the loop keeps renewing (and the fence stays armed) however long crash recovery takes
+            tasks.submit(lead.promote() ? "starting PostgreSQL to promote it" : "restarting PostgreSQL as primary", () -> startAsLeader(lead.promote()));
             return;
         }
         if (lead.promote()) {
@@ -553,6 +548,24 @@ public final class HaLoop
         }
         if (local.state().isRunningPrimary()) {
             maintainPrimary(view, local);
+        }
+    }
+
+    private void startAsLeader(boolean promote)
+    {
+        if (promote) {
+            postgres.writeConfiguration(ServerRole.REPLICA, Optional.empty());
+            startPostgres();
+            promote(dcs.clusterView(), readLocal());
+        }
+        else {
+            postgres.writeConfiguration(ServerRole.PRIMARY, Optional.empty());
+            startPostgres();
+            log.info("PostgreSQL restarted as primary");
+        }
+        if (!isLeaderNow()) {
+            // the key went away while PostgreSQL started: never leave a primary running without it
+            demote("lost the leader key while PostgreSQL started");
         }
     }
 
@@ -591,7 +604,11 @@ public final class HaLoop
             dcs.writeConfig(effectiveDynamicConfig(), OptionalLong.of(0));
         }
         if (dynamic.useSlots()) {
-            Set<String> wanted = view.members().keySet().stream()
+            // keep a departed member's slot for a while: a replica restarting after a clean stop finds it in place
+            long now = nanoTime.getAsLong();
+            view.members().keySet().forEach(name -> slotMembers.put(name, now));
+            slotMembers.entrySet().removeIf(e -> now - e.getValue() > MEMBER_SLOTS_TTL.toNanos());
+            Set<String> wanted = slotMembers.keySet().stream()
                     .filter(name -> !name.equals(config.name()))
                     .map(PostgresServer::slotName)
                     .collect(Collectors.toSet());
@@ -742,6 +759,7 @@ public final class HaLoop
 
     private void startPostgres()
     {
+        postgres.killOrphanedBackends();
         postgres.start();
         expectRunning = true;
         crashedSinceNanos = 0;

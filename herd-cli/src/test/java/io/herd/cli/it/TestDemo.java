@@ -26,12 +26,12 @@ class TestDemo
     void demoBringsUpAClusterAndPrintsHowToConnect() throws Exception
     {
         PostgresBinaries.requireNotRoot();
-        int pg = FreePorts.next();
-        Result result = runDemo("--once", "--dir", dir.resolve("demo").toString(), "--etcd-port", Integer.toString(FreePorts.next()),
-                "--pg-port", Integer.toString(pg), "--api-port", Integer.toString(FreePorts.next()));
+        Result result = runDemo("--once", "--dir", dir.resolve("demo").toString(), "--etcd-port", Integer.toString(freeBlock(2)),
+                "--pg-port", Integer.toString(freeBlock(3)), "--api-port", Integer.toString(freeBlock(3)), "--s3-port", Integer.toString(FreePorts.next()));
 
-        assertThat(result.exitCode()).as(result.output()).isZero();
-        assertThat(result.output()).contains("Cluster: demo (", "Leader", "streaming", "target_session_attrs=read-write", "targetServerType=primary", "demo stopped");
+        assertThat(result.exitCode()).as(() -> result.output() + logs(dir.resolve("demo"))).isZero();
+        assertThat(result.output()).contains("Cluster: demo (", "Leader", "streaming", "target_session_attrs=read-write", "targetServerType=primary",
+                "aws --endpoint-url http://127.0.0.1:", "s3 ls s3://herd-demo/spilo/demo --recursive", "demo stopped");
     }
 
     @Test
@@ -43,6 +43,42 @@ class TestDemo
             assertThat(result.exitCode()).isEqualTo(1);
             assertThat(result.output()).contains("port " + taken.getLocalPort() + " on 127.0.0.1 is already in use");
         }
+    }
+
+    private static String logs(Path demo)
+    {
+        StringBuilder out = new StringBuilder();
+        for (String name : List.of("node1.log", "node2.log", "node3.log", "s3proxy.log")) {
+            try {
+                String text = java.nio.file.Files.readString(demo.resolve(name));
+                out.append("\n==== ").append(name).append(" ====\n").append(text.length() > 5000 ? text.substring(text.length() - 5000) : text);
+            }
+            catch (java.io.IOException e) {
+                out.append("\n(no ").append(name).append(")");
+            }
+        }
+        return out.toString();
+    }
+
+    /** The first of {@code size} consecutive free loopback ports (the demo numbers its nodes' ports upwards). */
+    private static int freeBlock(int size) throws Exception
+    {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int base = FreePorts.next();
+            boolean free = true;
+            for (int port = base + 1; port < base + size && free; port++) {
+                try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+                    free = true;
+                }
+                catch (java.io.IOException e) {
+                    free = false;
+                }
+            }
+            if (free && base + size <= 65535) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no block of " + size + " free ports");
     }
 
     private static Result runDemo(String... args) throws Exception
