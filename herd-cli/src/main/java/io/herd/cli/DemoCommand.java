@@ -52,6 +52,9 @@ public final class DemoCommand
     @Option(names = "--no-backups", description = "run without WAL archiving and base backups")
     boolean noBackups;
 
+    @Option(names = "--proxy-port", description = "herd proxy: read-write port (default: ${DEFAULT-VALUE}); read-only on the next, /status and /metrics on the one after")
+    int proxyPort = 5000;
+
     private final List<Process> started = new ArrayList<>();
     private final List<Process> agentProcesses = new ArrayList<>();
 
@@ -62,6 +65,7 @@ public final class DemoCommand
         if (!noBackups) {
             ports.add(s3Port);
         }
+        ports.addAll(List.of(proxyPort, proxyPort + 1, proxyPort + 2));
         for (int i = 0; i < 3; i++) {
             ports.add(pgPort + i);
             ports.add(apiPort + i);
@@ -100,9 +104,14 @@ public final class DemoCommand
             Files.writeString(config, nodeConfig(i));
             startAgent(i, config);
         }
+        startProxy();
         ClusterView view = awaitCluster(Duration.ofMinutes(3));
         if (view == null) {
             System.err.println("herd demo: the cluster did not come up within 3 minutes; see the logs in " + dir);
+            return 1;
+        }
+        if (!awaitProxy(Duration.ofMinutes(1))) {
+            System.err.println("herd demo: herd proxy does not reach the primary on 127.0.0.1:" + proxyPort + "; see " + dir.resolve("proxy.log"));
             return 1;
         }
         printConnectionHelp(view);
@@ -161,6 +170,45 @@ public final class DemoCommand
         Process agent = builder.start();
         started.add(agent);
         agentProcesses.add(agent);
+    }
+
+    private void startProxy() throws IOException
+    {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), Herd.class.getName(),
+                "proxy", "--scope", "demo", "--etcd", "127.0.0.1:" + etcdPort, "--primary", "127.0.0.1:" + proxyPort,
+                "--replicas", "127.0.0.1:" + (proxyPort + 1), "--http", "127.0.0.1:" + (proxyPort + 2))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("proxy.log").toFile());
+        builder.environment().put("HERD_NAME", "proxy");
+        Process proxy = builder.start();
+        started.add(proxy);
+        agentProcesses.add(proxy);
+    }
+
+    /** The one address users connect to reaches a writable primary. */
+    private boolean awaitProxy(Duration timeout) throws InterruptedException
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        java.util.Properties properties = new java.util.Properties();
+        properties.setProperty("user", "postgres");
+        properties.setProperty("password", PASSWORD);
+        properties.setProperty("connectTimeout", "5");
+        properties.setProperty("socketTimeout", "5");
+        while (System.nanoTime() < deadline) {
+            try (var connection = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxyPort + "/postgres", properties);
+                    var statement = connection.createStatement();
+                    var rows = statement.executeQuery("SELECT pg_is_in_recovery()")) {
+                if (rows.next() && !rows.getBoolean(1)) {
+                    return true;
+                }
+            }
+            catch (java.sql.SQLException e) {
+                // the proxy has not seen the leader yet
+            }
+            TimeUnit.MILLISECONDS.sleep(500);
+        }
+        return false;
     }
 
     private String nodeConfig(int node)
@@ -240,7 +288,10 @@ public final class DemoCommand
         String hosts = "127.0.0.1:" + pgPort + ",127.0.0.1:" + (pgPort + 1) + ",127.0.0.1:" + (pgPort + 2);
         System.out.printf("""
 
-                The cluster is up. Connect to the primary:
+                The cluster is up. Connect through herd proxy, the one address that always reaches the primary:
+                  psql "host=127.0.0.1 port=%d user=postgres password=%s dbname=postgres"
+                Read-only, balanced over the replicas: port %d. Proxy state: curl -s http://127.0.0.1:%d/status
+                The primary itself, right now:
                   psql "host=%s port=%d user=postgres password=%s dbname=postgres"
                 Let libpq find the primary among all three (no proxy hop):
                   psql "postgresql://postgres:%s@%s/postgres?target_session_attrs=read-write"
@@ -249,7 +300,8 @@ public final class DemoCommand
                   curl -s -o /dev/null -w '%%{http_code}\\n' http://127.0.0.1:%d/primary
                 Cluster state from etcd: bin/herd ctl list -c %s
                 Try a failover: kill -9 the primary's postmaster (head -1 %s/<node>/data/postmaster.pid), or stop its agent.
-                """, leader.host(), leader.port(), PASSWORD, PASSWORD, hosts, hosts, apiPort, dir.resolve("node1.yml"), dir);
+                """, proxyPort, PASSWORD, proxyPort + 1, proxyPort + 2, leader.host(), leader.port(), PASSWORD, PASSWORD, hosts, hosts, apiPort,
+                dir.resolve("node1.yml"), dir);
         if (!once) {
             System.out.println("Press Ctrl-C to stop the demo (it stops only the processes it started).");
         }

@@ -27,11 +27,11 @@ class TestDemo
     {
         PostgresBinaries.requireNotRoot();
         Result result = runDemo("--once", "--dir", dir.resolve("demo").toString(), "--etcd-port", Integer.toString(freeBlock(2)),
-                "--pg-port", Integer.toString(freeBlock(3)), "--api-port", Integer.toString(freeBlock(3)), "--s3-port", Integer.toString(FreePorts.next()));
+                "--pg-port", Integer.toString(freeBlock(3)), "--api-port", Integer.toString(freeBlock(3)), "--s3-port", Integer.toString(FreePorts.next()), "--proxy-port", Integer.toString(freeBlock(3)));
 
         assertThat(result.exitCode()).as(() -> result.output() + logs(dir.resolve("demo"))).isZero();
         assertThat(result.output()).contains("Cluster: demo (", "Leader", "streaming", "target_session_attrs=read-write", "targetServerType=primary",
-                "aws --endpoint-url http://127.0.0.1:", "s3 ls s3://herd-demo/spilo/demo --recursive", "demo stopped");
+                "aws --endpoint-url http://127.0.0.1:", "Connect through herd proxy", "s3 ls s3://herd-demo/spilo/demo --recursive", "demo stopped");
     }
 
     @Test
@@ -48,7 +48,7 @@ class TestDemo
     private static String logs(Path demo)
     {
         StringBuilder out = new StringBuilder();
-        for (String name : List.of("node1.log", "node2.log", "node3.log", "s3proxy.log")) {
+        for (String name : List.of("node1.log", "node2.log", "node3.log", "proxy.log", "s3proxy.log")) {
             try {
                 String text = java.nio.file.Files.readString(demo.resolve(name));
                 out.append("\n==== ").append(name).append(" ====\n").append(text.length() > 5000 ? text.substring(text.length() - 5000) : text);
