@@ -94,7 +94,7 @@ public final class DemoCommand
             }
         }
         System.out.println("Starting etcd on 127.0.0.1:" + etcdPort + (noBackups ? "" : ", an S3-compatible store on 127.0.0.1:" + s3Port)
-                + " and three agents; logs in " + dir);
+                + ", three agents and herd proxy; logs in " + dir);
         startEtcd(etcdBinary);
         if (s3Lib.isPresent()) {
             started.add(DemoS3.start(s3Lib.get(), dir, s3Port));
