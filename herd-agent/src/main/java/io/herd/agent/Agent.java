@@ -106,7 +106,7 @@ public final class Agent
         return agent;
     }
 
-    /** Backup settings first, then the cluster's dynamic parameters, then the local ones: the most specific wins. */
+    /** Herd's defaults, then backup settings, then the cluster's dynamic parameters, then the local ones: the most specific wins. */
     static PostgresSettings postgresSettings(HerdConfig config, DynamicConfig dynamic, java.util.Map<String, String> backupParameters)
     {
         PostgresqlConfig pg = config.postgresql();
@@ -122,6 +122,9 @@ public final class Agent
                 .memberName(config.name())
                 .initdbOptions(config.bootstrap().initdb());
         pg.rewind().ifPresent(r -> builder.rewind(new Credentials(r.username(), r.password())));
+        // crash recovery syncs the data directory before redo; syncfs does it in one call per file system instead of
+        // one fsync per file, which is most of the time a crashed primary takes to come back (settable as usual)
+        builder.parameter("recovery_init_sync_method", "syncfs");
         backupParameters.forEach(builder::parameter);
         dynamic.parameters().forEach(builder::parameter);
         pg.parameters().forEach((name, value) -> {
