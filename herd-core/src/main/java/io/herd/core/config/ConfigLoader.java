@@ -252,41 +252,28 @@ public final class ConfigLoader
     /** Patroni's initdb list: strings are flags, one-key mappings are {@code --key=value}. */
     private static List<String> initdbOptions(JsonNode node, Problems problems)
     {
-        List<String> options = new ArrayList<>();
-        if (node.isMissingNode() || node.isNull()) {
-            return options;
-        }
-        if (!node.isArray()) {
-            problems.add("bootstrap.initdb is '" + node.asText() + "', expected a list such as [data-checksums, {encoding: UTF8}]");
-            return options;
-        }
-        for (JsonNode item : node) {
-            if (item.isValueNode()) {
-                options.add("--" + item.asText());
-            }
-            else if (item.isObject() && item.size() == 1) {
-                var field = item.fields().next();
-                options.add("--" + field.getKey() + "=" + field.getValue().asText());
-            }
-            else {
-                problems.add("bootstrap.initdb has an entry '" + item + "', expected an option name or a one-key mapping");
-            }
-        }
-        return options;
+        return optionList(node, "bootstrap.initdb", "a list such as [data-checksums, {encoding: UTF8}]", problems);
     }
 
+    /** pg_basebackup options: the same list form as initdb's, or a mapping of option to value. */
     private static List<String> basebackupOptions(JsonNode node, Problems problems)
+    {
+        if (node.isObject()) {
+            List<String> options = new ArrayList<>();
+            node.fields().forEachRemaining(e -> options.add("--" + e.getKey() + "=" + e.getValue().asText()));
+            return options;
+        }
+        return optionList(node, "postgresql.basebackup", "a list of options or a mapping", problems);
+    }
+
+    private static List<String> optionList(JsonNode node, String key, String expected, Problems problems)
     {
         List<String> options = new ArrayList<>();
         if (node.isMissingNode() || node.isNull()) {
             return options;
         }
-        if (node.isObject()) {
-            node.fields().forEachRemaining(e -> options.add("--" + e.getKey() + "=" + e.getValue().asText()));
-            return options;
-        }
         if (!node.isArray()) {
-            problems.add("postgresql.basebackup is '" + node.asText() + "', expected a list of options or a mapping");
+            problems.add(key + " is '" + node.asText() + "', expected " + expected);
             return options;
         }
         for (JsonNode item : node) {
@@ -298,7 +285,7 @@ public final class ConfigLoader
                 options.add("--" + field.getKey() + "=" + field.getValue().asText());
             }
             else {
-                problems.add("postgresql.basebackup has an entry '" + item + "', expected an option name or a one-key mapping");
+                problems.add(key + " has an entry '" + item + "', expected an option name or a one-key mapping");
             }
         }
         return options;
