@@ -12,7 +12,8 @@
 #      pgbackrest backup --type=full/restore. MB/s = size of PGDATA without pg_wal / wall time.
 #
 # Usage: bench/backup.sh      (as root it re-runs itself as the unprivileged user 'herd'; needs pgbackrest, pgbench)
-#   SCALE=150 DURATION=30 BACKLOG=64 CLIENTS=4 PROCS=2 bench/backup.sh     (SKIP_WAL=1: only the base backups)
+#   SCALE=150 DURATION=30 BACKLOG=64 CLIENTS=4 PROCS=2 bench/backup.sh     (SKIP_WAL=1: only the base backups,
+#   SKIP_BASE=1: only the WAL archiving; a small SCALE such as 10 is then enough)
 #   HERD_CP: java classpath holding io.herd.backup.cli.HerdBackupMain (default: herd-backup/target/classes and its
 #   runtime dependencies, from an offline `mvn dependency:build-classpath` with repository HERD_M2)
 # Everything lives in one temp directory; the script stops exactly the processes it started (by PID) and removes it.
@@ -20,7 +21,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 if [ "$(id -u)" = 0 ]; then
     exec runuser -u herd -- env HOME=/var/lib/herd PATH="/usr/local/bin:/usr/bin:/bin" SCALE="${SCALE:-}" DURATION="${DURATION:-}" \
-        BACKLOG="${BACKLOG:-}" SKIP_WAL="${SKIP_WAL:-}" CLIENTS="${CLIENTS:-}" PROCS="${PROCS:-}" HERD_CP="${HERD_CP:-}" HERD_M2="${HERD_M2:-}" "$0" "$@"
+        BACKLOG="${BACKLOG:-}" SKIP_WAL="${SKIP_WAL:-}" SKIP_BASE="${SKIP_BASE:-}" CLIENTS="${CLIENTS:-}" PROCS="${PROCS:-}" HERD_CP="${HERD_CP:-}" HERD_M2="${HERD_M2:-}" "$0" "$@"
 fi
 SCALE=${SCALE:-150}
 DURATION=${DURATION:-30}
@@ -171,6 +172,11 @@ backlog() {
 done
 [ "${SKIP_WAL:-0}" = 1 ] || result "WAL objects: herd $(find "$work/herd-repo/wal_005" -type f | wc -l) ($(du -sm "$work/herd-repo/wal_005" | cut -f1) MB)," \
     "pgbackrest $(find "$work/pgbr-repo/archive" -type f -name '0*' | wc -l) ($(du -sm "$work/pgbr-repo/archive" | cut -f1) MB)"
+
+if [ "${SKIP_BASE:-0}" = 1 ]; then
+    echo; echo "=== results ==="; cat "$work/results"
+    exit 0
+fi
 
 # --- (b) base backup and restore -------------------------------------------------------------------------------------
 timed() { local t0; t0=$(now); "$@" >"$work/last.out" 2>&1 || { cat "$work/last.out" >&2; return 1; }; calc "round($(now) - $t0, 2)"; }

@@ -3,6 +3,7 @@ package io.herd.backup;
 import io.herd.backup.daemon.DaemonClient;
 import io.herd.backup.daemon.DaemonProtocol;
 import io.herd.backup.daemon.WalDaemon;
+import io.herd.backup.wal.WalPrefetchUploader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,6 +88,40 @@ class TestWalDaemon
             }
         }
         assertThat(socket).doesNotExist();
+    }
+
+    @Test
+    @Timeout(60)
+    void pushLooksAheadAtReadySegmentsAndAnswersFromThem()
+            throws Exception
+    {
+        Path pgWal = Files.createDirectories(temp.resolve("pgdata/pg_wal/archive_status")).getParent();
+        for (int i = 1; i <= 3; i++) {
+            byte[] content = new byte[16 << 20];
+            content[i] = (byte) i;
+            Files.write(pgWal.resolve("00000001000000000000000" + i), content);
+            Files.createFile(pgWal.resolve("archive_status/00000001000000000000000" + i + ".ready"));
+        }
+        Map<String, String> env = Map.of("WALG_FILE_PREFIX", Files.createDirectories(temp.resolve("archive")).toString());
+        Path socket = temp.resolve("walg.sock");
+        try (BackupService service = BackupService.fromEnv(env);
+                WalPrefetchUploader lookAhead = new WalPrefetchUploader(service.walArchive(), pgWal, 3);
+                WalDaemon daemon = new WalDaemon(service.walArchive(), Optional.of(lookAhead), Optional.of(pgWal.getParent()), socket, 2)) {
+            daemon.start();
+            DaemonClient client = new DaemonClient(socket);
+            assertThat(client.walPush(pgWal.resolve("000000010000000000000001").toString())).isEqualTo(DaemonProtocol.OK);
+            // segments 2 and 3 were .ready: they go up without being asked for
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!service.storage().exists("wal_005/000000010000000000000003.lz4")) {
+                assertThat(System.nanoTime()).as("look-ahead upload of segment 3").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            assertThat(client.walPush("000000010000000000000002")).isEqualTo(DaemonProtocol.OK);
+            assertThat(client.walPush("000000010000000000000003")).isEqualTo(DaemonProtocol.OK);
+            assertThat(client.walFetch("000000010000000000000003", "pg_wal/RECOVERYXLOG")).isEqualTo(DaemonProtocol.OK);
+            assertThat(pgWal.resolve("RECOVERYXLOG")).hasSameBinaryContentAs(pgWal.resolve("000000010000000000000003"));
+            assertThat(pgWal.resolve("archive_status/000000010000000000000002.ready")).as("left to PostgreSQL").exists();
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.herd.backup.daemon;
 
 import io.herd.backup.wal.WalArchive;
+import io.herd.backup.wal.WalPrefetchUploader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,7 @@ public final class WalDaemon
     private static final Logger log = LoggerFactory.getLogger(WalDaemon.class);
 
     private final WalArchive archive;
+    private final Optional<WalPrefetchUploader> lookAhead;
     private final Optional<Path> pgData;
     private final Path socket;
     private final ExecutorService connections;
@@ -45,7 +47,14 @@ public final class WalDaemon
 
     public WalDaemon(WalArchive archive, Optional<Path> pgData, Path socket, int maxConnections)
     {
+        this(archive, Optional.empty(), pgData, socket, maxConnections);
+    }
+
+    /** With a look-ahead uploader, pushes go through it (it must watch $PGDATA/pg_wal); the caller closes it. */
+    public WalDaemon(WalArchive archive, Optional<WalPrefetchUploader> lookAhead, Optional<Path> pgData, Path socket, int maxConnections)
+    {
         this.archive = requireNonNull(archive, "archive is null");
+        this.lookAhead = requireNonNull(lookAhead, "lookAhead is null");
         this.pgData = requireNonNull(pgData, "pgData is null");
         this.socket = requireNonNull(socket, "socket is null");
         AtomicInteger threads = new AtomicInteger();
@@ -146,7 +155,12 @@ public final class WalDaemon
                 }
                 file = pgData.get().resolve("pg_wal").resolve(name);
             }
-            archive.push(file);
+            if (lookAhead.isPresent()) {
+                lookAhead.get().push(file);
+            }
+            else {
+                archive.push(file);
+            }
             return DaemonProtocol.OK;
         }
         catch (IOException | RuntimeException e) {

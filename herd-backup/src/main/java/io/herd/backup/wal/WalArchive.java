@@ -8,8 +8,10 @@ import io.herd.backup.storage.StoredObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,12 +67,11 @@ public final class WalArchive
             throws IOException
     {
         String name = file.getFileName().toString();
-        byte[] content = Files.readAllBytes(file);
         Optional<WalFileKind> kind = WalFileKind.of(name);
         if (preventOverwrite || kind.equals(Optional.of(WalFileKind.TIMELINE_HISTORY))) {
             Optional<Fetched> existing = download(name);
             if (existing.isPresent()) {
-                if (Arrays.equals(existing.get().content(), content)) {
+                if (Arrays.equals(existing.get().content(), Files.readAllBytes(file))) {
                     log.info("{} is already archived with identical content", name);
                     return PushResult.ALREADY_ARCHIVED;
                 }
@@ -78,7 +79,12 @@ public final class WalArchive
                         + (preventOverwrite ? " (WALG_PREVENT_WAL_OVERWRITE)" : " (history files are never overwritten)"));
             }
         }
-        byte[] compressed = compression.compress(content);
+        // streamed: only the compressed bytes are held (their SHA-256 goes into the object's metadata before the put)
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream(1 << 20);
+        try (InputStream in = Files.newInputStream(file); OutputStream out = compression.compress(buffer)) {
+            in.transferTo(out);
+        }
+        byte[] compressed = buffer.toByteArray();
         storage.put(key(name, compression), compressed, Map.of(StoredBlob.SHA256_METADATA, Digests.sha256Hex(compressed)));
         return PushResult.UPLOADED;
     }
