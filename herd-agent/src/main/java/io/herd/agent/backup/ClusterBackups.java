@@ -5,6 +5,7 @@ import io.herd.backup.base.BackupInfo;
 import io.herd.backup.base.BackupMode;
 import io.herd.backup.daemon.WalDaemon;
 import io.herd.backup.recovery.RecoveryOptions;
+import io.herd.backup.wal.WalPrefetchUploader;
 import io.herd.core.config.HerdConfig;
 import io.herd.core.config.PostgresqlConfig;
 import org.slf4j.Logger;
@@ -39,6 +40,7 @@ public final class ClusterBackups
     private final BackupPlan plan;
     private final BackupService service;
     private final WalDaemon daemon;
+    private final WalPrefetchUploader lookAhead;
     private final String clientPrefix;
     private final Path dataDir;
     private final CronSchedule schedule;
@@ -52,8 +54,9 @@ public final class ClusterBackups
     private ZonedDateTime nextScheduled;
     private boolean firstCheckDone;
 
-    private ClusterBackups(BackupPlan plan, BackupService service, WalDaemon daemon, Path dataDir, Clock clock)
+    private ClusterBackups(BackupPlan plan, BackupService service, WalDaemon daemon, WalPrefetchUploader lookAhead, Path dataDir, Clock clock)
     {
+        this.lookAhead = lookAhead;
         this.plan = plan;
         this.service = service;
         this.daemon = daemon;
@@ -77,17 +80,21 @@ public final class ClusterBackups
             throw new io.herd.core.config.ConfigException("backup: " + e.getMessage());
         }
         Path socket = socketDir.resolve(".herd-wal." + config.postgresql().port());
-        WalDaemon daemon = new WalDaemon(service.walArchive(), Optional.of(config.postgresql().dataDir().toAbsolutePath()), socket, 8);
+        Path dataDir = config.postgresql().dataDir().toAbsolutePath();
+        // archive_command hands over one segment at a time: upload the next ready ones meanwhile (WALG_UPLOAD_CONCURRENCY)
+        WalPrefetchUploader lookAhead = new WalPrefetchUploader(service.walArchive(), dataDir.resolve("pg_wal"), service.settings().uploadConcurrency());
+        WalDaemon daemon = new WalDaemon(service.walArchive(), Optional.of(lookAhead), Optional.of(dataDir), socket, 8);
         try {
             Files.createDirectories(socketDir);
             daemon.start();
         }
         catch (IOException e) {
+            lookAhead.close();
             service.close();
             throw new IllegalStateException("cannot start the WAL daemon on " + socket + ": " + e.getMessage(), e);
         }
         log.info("WAL daemon for {} listening on {}", describe(plan.walgEnvironment()), socket);
-        return new ClusterBackups(plan, service, daemon, config.postgresql().dataDir().toAbsolutePath(), clock);
+        return new ClusterBackups(plan, service, daemon, lookAhead, dataDir, clock);
     }
 
     /** PGHOST/PGPORT/PGUSER/PGPASSWORD for backup-push: the local server as superuser over loopback. */
@@ -302,6 +309,7 @@ public final class ClusterBackups
             Thread.currentThread().interrupt();
         }
         daemon.close();
+        lookAhead.close();
         service.close();
     }
 }
