@@ -290,6 +290,13 @@ final class LocalCluster
         StringBuilder out = new StringBuilder();
         for (Node node : nodes) {
             out.append("==== ").append(node.name).append(" ====\n").append(log(node)).append('\n');
+            try {
+                String pg = Files.readString(node.dir.resolve("log/postgresql.log"));
+                out.append("---- ").append(node.name).append(" postgresql.log ----\n").append(pg.length() > 3000 ? pg.substring(pg.length() - 3000) : pg).append('\n');
+            }
+            catch (IOException e) {
+                out.append("(no postgresql.log)\n");
+            }
         }
         return out.toString();
     }
