@@ -72,11 +72,24 @@ public record NodeStatus(
                 replication, postmasterStartTime, serverVersion, systemIdentifier, nanos, clusterUnlocked, dcsLastSeen, paused, tags, nextRunNanos, clusterOptime);
     }
 
-    /** PostgreSQL was just stopped by the agent: no role until the next cycle reads it again. */
+    /** PostgreSQL was just stopped by the agent: no role and no leadership until the next cycle reads it again. */
     public NodeStatus stopped()
     {
-        return new NodeStatus("stopped", Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), Optional.empty(), false, timeline,
-                Optional.empty(), List.of(), Optional.empty(), serverVersion, systemIdentifier, 0, clusterUnlocked, dcsLastSeen, paused, tags, nextRunNanos, clusterOptime);
+        return withoutPostgres("stopped").withLeaderUntil(0);
+    }
+
+    /** A state in which PostgreSQL cannot be queried (stopped, creating replica): its fields are unknown. */
+    public NodeStatus withoutPostgres(String newState)
+    {
+        return new NodeStatus(newState, Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), Optional.empty(), false, timeline,
+                Optional.empty(), List.of(), Optional.empty(), serverVersion, systemIdentifier, leaderUntilNanos, clusterUnlocked, dcsLastSeen, paused, tags,
+                nextRunNanos, clusterOptime);
+    }
+
+    public NodeStatus withNextRun(long nanos)
+    {
+        return new NodeStatus(state, role, xlogLocation, receivedLocation, replayedLocation, replayedTimestamp, replayPaused, timeline, replicationState,
+                replication, postmasterStartTime, serverVersion, systemIdentifier, leaderUntilNanos, clusterUnlocked, dcsLastSeen, paused, tags, nanos, clusterOptime);
     }
 
     public boolean isLeader(long nowNanos)

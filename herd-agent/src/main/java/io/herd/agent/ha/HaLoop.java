@@ -150,7 +150,7 @@ public final class HaLoop
                 log.error("HA cycle failed: {}", e.getMessage(), e);
             }
             long next = start + dynamic.loopWait().toNanos();
-            status = withNextRun(status, next);
+            status = status.withNextRun(next);
             sleepUntil(next);
         }
     }
@@ -295,14 +295,14 @@ public final class HaLoop
                 crashedSinceNanos = 0;
                 LocalState state = new LocalState(LocalState.DataDirectory.INITIALIZED, LocalState.Running.RUNNING,
                         pg.inRecovery() ? LocalState.Role.REPLICA : LocalState.Role.PRIMARY, OptionalLong.of(pg.walPosition()),
-                        OptionalInt.of(pg.timeline()), Optional.of(Long.toString(pg.systemIdentifier())), busy, Optional.empty(), isLeaderNow());
+                        OptionalInt.of(pg.timeline()), Optional.of(Long.toString(pg.systemIdentifier())), busy, Optional.empty());
                 return new Local(state, Optional.of(pg), Optional.empty(), Optional.empty());
             }
             catch (RuntimeException e) {
                 ControlData control = postgres.controlData();
                 LocalState state = new LocalState(LocalState.DataDirectory.INITIALIZED, LocalState.Running.STARTING,
                         control.wasPrimary() ? LocalState.Role.PRIMARY : LocalState.Role.REPLICA, OptionalLong.empty(), OptionalInt.of(control.timeline()),
-                        Optional.of(Long.toString(control.systemIdentifier())), busy, Optional.empty(), isLeaderNow());
+                        Optional.of(Long.toString(control.systemIdentifier())), busy, Optional.empty());
                 return new Local(state, Optional.empty(), Optional.of(control), Optional.empty());
             }
         }
@@ -314,14 +314,14 @@ public final class HaLoop
         Optional<Duration> crashedFor = crashed ? Optional.of(Duration.ofNanos(nanoTime.getAsLong() - crashedSinceNanos)) : Optional.empty();
         LocalState state = new LocalState(LocalState.DataDirectory.INITIALIZED, crashed ? LocalState.Running.CRASHED : LocalState.Running.STOPPED,
                 control.wasPrimary() ? LocalState.Role.PRIMARY : LocalState.Role.REPLICA, OptionalLong.of(control.checkpointLsn()),
-                OptionalInt.of(control.timeline()), Optional.of(Long.toString(control.systemIdentifier())), busy, crashedFor, isLeaderNow());
+                OptionalInt.of(control.timeline()), Optional.of(Long.toString(control.systemIdentifier())), busy, crashedFor);
         return new Local(state, Optional.empty(), Optional.of(control), Optional.empty());
     }
 
     private LocalState emptyState(boolean busy)
     {
         return new LocalState(LocalState.DataDirectory.EMPTY, LocalState.Running.STOPPED, LocalState.Role.UNKNOWN, OptionalLong.empty(),
-                OptionalInt.empty(), Optional.empty(), busy, Optional.empty(), isLeaderNow());
+                OptionalInt.empty(), Optional.empty(), busy, Optional.empty());
     }
 
     private boolean isLeaderNow()
@@ -803,10 +803,7 @@ public final class HaLoop
 
     private void setState(String state)
     {
-        NodeStatus s = status;
-        status = new NodeStatus(state, Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), Optional.empty(), false,
-                OptionalInt.empty(), Optional.empty(), List.of(), Optional.empty(), OptionalInt.empty(), s.systemIdentifier(), leaderUntilNanos,
-                s.clusterUnlocked(), s.dcsLastSeen(), s.paused(), s.tags(), s.nextRunNanos(), s.clusterOptime());
+        status = status.withoutPostgres(state).withLeaderUntil(leaderUntilNanos);
     }
 
     private void publish(Optional<ClusterView> view, Local local)
@@ -879,12 +876,6 @@ public final class HaLoop
                 effectiveTags(), next, optime);
     }
 
-    private static NodeStatus withNextRun(NodeStatus s, long next)
-    {
-        return new NodeStatus(s.state(), s.role(), s.xlogLocation(), s.receivedLocation(), s.replayedLocation(), s.replayedTimestamp(), s.replayPaused(),
-                s.timeline(), s.replicationState(), s.replication(), s.postmasterStartTime(), s.serverVersion(), s.systemIdentifier(), s.leaderUntilNanos(),
-                s.clusterUnlocked(), s.dcsLastSeen(), s.paused(), s.tags(), next, s.clusterOptime());
-    }
 
     private void logOnce(String message)
     {

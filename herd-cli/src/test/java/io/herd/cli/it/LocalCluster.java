@@ -61,10 +61,6 @@ final class LocalCluster
      */
     record Options(String scope, String dcsExtra, String postgresqlExtra, String topLevelExtra)
     {
-        static Options defaults()
-        {
-            return new Options("it", "", "", "");
-        }
     }
 
     static LocalCluster start(int size, String dcsExtra) throws IOException
@@ -92,11 +88,6 @@ final class LocalCluster
         nodes.add(node);
         startAgent(node);
         return node;
-    }
-
-    Path directory()
-    {
-        return dir;
     }
 
     List<Node> nodes()

@@ -3,7 +3,6 @@ package io.herd.core.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -379,10 +378,4 @@ public final class ConfigLoader
         }
     }
 
-    static ArrayNode array(List<String> values)
-    {
-        ArrayNode array = JsonNodeFactory.instance.arrayNode();
-        values.forEach(array::add);
-        return array;
-    }
 }

@@ -12,7 +12,6 @@ import static java.util.Objects.requireNonNull;
  *
  * @param walPosition primary: flush LSN; replica: max(received, replayed); empty when unknown
  * @param crashedFor how long PostgreSQL has been down since it stopped without being asked to
- * @param heldLeadership true when this agent renewed the leader key in its last cycle and the lease has not run out
  */
 public record LocalState(
         DataDirectory dataDirectory,
@@ -22,8 +21,7 @@ public record LocalState(
         OptionalInt timeline,
         Optional<String> systemIdentifier,
         boolean taskInProgress,
-        Optional<Duration> crashedFor,
-        boolean heldLeadership)
+        Optional<Duration> crashedFor)
 {
     public LocalState
     {

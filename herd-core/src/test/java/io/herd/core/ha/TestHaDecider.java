@@ -483,7 +483,7 @@ class TestHaDecider
         {
             boolean hasData = dataDirectory == DataDirectory.INITIALIZED;
             return new LocalState(dataDirectory, running, role, wal, hasData ? OptionalInt.of(timeline) : OptionalInt.empty(),
-                    hasData ? Optional.of(sysid) : Optional.empty(), task, crashedFor, false);
+                    hasData ? Optional.of(sysid) : Optional.empty(), task, crashedFor);
         }
     }
 }
