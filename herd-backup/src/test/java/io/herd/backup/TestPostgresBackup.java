@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** backup-push / backup-fetch / PITR against a real PostgreSQL 15, archiving through the WAL daemon. */
@@ -132,7 +133,9 @@ class TestPostgresBackup
                         "basebackups_005/" + name + "/tar_partitions/pg_control.tar.lz4",
                         "basebackups_005/" + name + "/tar_partitions/backup_label.tar.lz4");
                 assertThat(keys(service, "wal_005/")).contains("wal_005/" + startWal + ".lz4");
-                assertThat(keys(service, "wal_005/")).anyMatch(key -> key.matches("wal_005/" + startWal + "\\.[0-9A-F]{8}\\.backup\\.lz4"));
+                // pg_backup_stop waits for the stop segment only; the .backup history file is archived after it
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(keys(service, "wal_005/"))
+                        .anyMatch(key -> key.matches("wal_005/" + startWal + "\\.[0-9A-F]{8}\\.backup\\.lz4")));
                 JsonNode sentinel = new ObjectMapper().readTree(service.storage().get("basebackups_005/" + name + "_backup_stop_sentinel.json").orElseThrow().content());
                 assertThat(sentinel.get("Version").asInt()).isEqualTo(2);
                 assertThat(sentinel.get("PgVersion").asInt()).isBetween(150000, 159999);
