@@ -47,6 +47,7 @@ public final class PostgresServer
 {
     private static final Logger log = LoggerFactory.getLogger(PostgresServer.class);
     private static final Duration SQL_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration CHECKPOINT_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration CLONE_TIMEOUT = Duration.ofDays(1);
     private static final Duration CLONE_RETRY_DELAY = Duration.ofSeconds(5);
     private static final ScheduledExecutorService PID_WATCHER = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -334,6 +335,21 @@ public final class PostgresServer
         log.info("promoted PostgreSQL in {}", settings.dataDir());
     }
 
+    /**
+     * Runs an immediate CHECKPOINT on the local server. After a promotion PostgreSQL only requests a spread checkpoint,
+     * and until one completes its pg_control still names the old timeline: pg_rewind on a former primary would then
+     * conclude "same timeline, no rewind required" and leave diverged WAL in place.
+     */
+    public void checkpoint()
+    {
+        try (PostgresSql sql = PostgresSql.connect(localHost(), settings.port(), settings.superuser(), CHECKPOINT_TIMEOUT)) {
+            sql.checkpoint();
+        }
+        catch (SQLException e) {
+            throw new PostgresException("CHECKPOINT failed: " + e.getMessage(), e);
+        }
+    }
+
     /** Makes the running server re-read its configuration files ({@code pg_ctl reload}). */
     public void reload()
     {
@@ -448,6 +464,10 @@ public final class PostgresServer
                         "pg_catalog.pg_read_binary_file(text)", "pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)",
                         "pg_catalog.pg_control_checkpoint()")) {
                     sql.executeFormatted("GRANT EXECUTE ON FUNCTION " + function + " TO %I", rewind.username());
+                }
+                if (sql.exists("SELECT 1 FROM pg_roles WHERE rolname = ?", "pg_checkpoint")) {
+                    // lets a rejoining member finish a new primary's first checkpoint instead of waiting for it
+                    sql.executeFormatted("GRANT pg_checkpoint TO %I", rewind.username());
                 }
             }
         }
@@ -709,11 +729,17 @@ public final class PostgresServer
     {
         requireNonNull(source, "source is null");
         ensureCleanShutdown();
+        requireCheckpointOnCurrentTimeline(source);
         Path pgpass = settings.logDir().resolve("pgpass.rewind");
         PostgresConfigFiles.writePgpass(pgpass, source);
         try {
             CommandRunner.Result result = commands.run(List.of(bin("pg_rewind"), "--target-pgdata=" + settings.dataDir(),
                     "--source-server=" + source.conninfo("postgres")), Map.of("PGPASSFILE", pgpass.toString()), CLONE_TIMEOUT);
+            if (result.succeeded() && result.tail().contains("no rewind required")) {
+                // only reached when the source's pg_control lags its timeline after all: the WAL is still diverged
+                log.warn("pg_rewind onto {} found nothing to rewind although the histories diverged:\n{}", source, result.tail());
+                return new RewindResult(false, result.tail());
+            }
             if (result.succeeded()) {
                 log.info("rewound {} onto {}", settings.dataDir(), source);
             }
@@ -724,6 +750,36 @@ public final class PostgresServer
         }
         finally {
             deleteQuietly(pgpass);
+        }
+    }
+
+    /**
+     * pg_rewind takes the source's timeline from its pg_control, which names the new timeline only after the first
+     * checkpoint following a promotion. Asks for that checkpoint (the rewind role may hold pg_checkpoint) and fails,
+     * to be retried, while it is still missing.
+     */
+    private void requireCheckpointOnCurrentTimeline(ReplicationSource source)
+    {
+        try (PostgresSql sql = PostgresSql.connect(source.host(), source.port(), new Credentials(source.user(), source.password()), CHECKPOINT_TIMEOUT)) {
+            int current = sql.currentTimeline();
+            if (sql.checkpointTimeline() >= current) {
+                return;
+            }
+            log.info("{} has not checkpointed since it switched to timeline {}: requesting a CHECKPOINT before pg_rewind", source, current);
+            try {
+                sql.checkpoint();
+            }
+            catch (SQLException e) {
+                log.info("cannot run CHECKPOINT on {} ({}); waiting for its own", source, String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            }
+            int checkpointed = sql.checkpointTimeline();
+            if (checkpointed < current) {
+                throw new PostgresException(source + " still has its last checkpoint on timeline " + checkpointed + " while it writes timeline "
+                        + current + "; pg_rewind would see no divergence, retrying later");
+            }
+        }
+        catch (SQLException e) {
+            throw new PostgresException("cannot check the checkpoint timeline of " + source + ": " + e.getMessage(), e);
         }
     }
 

@@ -247,6 +247,25 @@ final class PostgresSql
         }
     }
 
+    /** The timeline of the server's last checkpoint, the one pg_control (and so pg_rewind) reports. */
+    int checkpointTimeline()
+            throws SQLException
+    {
+        try (Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery("SELECT timeline_id FROM pg_control_checkpoint()")) {
+            row.next();
+            return row.getInt(1);
+        }
+    }
+
+    void checkpoint()
+            throws SQLException
+    {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("CHECKPOINT");
+        }
+    }
+
     /** The content of {@code pg_wal/<file>} on the server, empty when absent (needs EXECUTE on pg_read_binary_file). */
     Optional<String> readWalDirectoryFile(String file)
             throws SQLException

@@ -651,6 +651,27 @@ public final class HaLoop
                 Optional.of(OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MILLIS).toString()), Optional.of(config.name())));
         dcs.writeHistory(new TimelineHistory(entries));
         log.info("promoted: this member is the primary on timeline {}", now.timeline());
+        checkpointInBackground();
+    }
+
+    /**
+     * The first checkpoint on the new timeline lets former primaries rewind (pg_rewind reads the timeline from
+     * pg_control) and new replicas start from it; PostgreSQL would spread it over minutes. It runs beside the loop so
+     * leadership renewal never waits for it.
+     */
+    private void checkpointInBackground()
+    {
+        Thread thread = new Thread(() -> {
+            try {
+                postgres.checkpoint();
+                log.info("checkpoint on the new timeline done");
+            }
+            catch (RuntimeException e) {
+                log.warn("checkpoint after promotion failed: {}", e.getMessage());
+            }
+        }, "checkpoint-after-promote");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     private void follow(Optional<Member> leader, Local local)
