@@ -28,16 +28,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Look-ahead WAL archiving for the daemon (the idea behind WAL-G's WALG_UPLOAD_CONCURRENCY). PostgreSQL's archiver
- * asks for one segment at a time; when it asks for segment N, the next segments of the same timeline that already
- * have a {@code .ready} file in {@code pg_wal/archive_status} (at most concurrency - 1 not yet asked for, in name
- * order) are pushed on a bounded worker pool. A later request for one of them waits for that upload and answers from
- * its result; if the upload failed, or the file changed since (size, modification time or inode differ), the request
- * pushes it again itself. Nothing in archive_status is touched: PostgreSQL marks a segment {@code .done} only after
- * archive_command succeeded. Every upload goes through {@link WalArchive#push}, so WALG_PREVENT_WAL_OVERWRITE and the
- * never-overwrite rule for history files apply unchanged. Memory stays bounded: at most concurrency uploads at once
- * (the claimed one still running plus concurrency - 1 ahead, or the request's own plus those), each streaming its file
- * and holding only the compressed bytes.
+ * Look-ahead WAL archiving for the daemon (the idea behind WAL-G's WALG_UPLOAD_CONCURRENCY, taken further the way
+ * pgBackRest's asynchronous archive-push does). PostgreSQL's archiver asks for one segment at a time; when it asks for
+ * segment N, the next segments of the same timeline that already have a {@code .ready} file in
+ * {@code pg_wal/archive_status} (at most lookAhead not yet asked for, in name order) are queued for upload on a pool of
+ * concurrency workers. A later request for one of them waits for that upload and answers from its result; if the
+ * upload failed, or the file changed since (size, modification time or inode differ), the request pushes it again
+ * itself. Nothing in archive_status is touched: PostgreSQL marks a segment {@code .done} only after archive_command
+ * succeeded. Every upload goes through {@link WalArchive#push}, so WALG_PREVENT_WAL_OVERWRITE and the
+ * never-overwrite rule for history files apply unchanged. Memory stays bounded: at most concurrency uploads run at
+ * once (plus a request's own), each streaming its file and holding only the compressed bytes; queued ones hold
+ * nothing. Queueing deeper than the worker count matters because each archive_command call has a fixed cost (a
+ * client start and a socket round trip): with only concurrency - 1 segments ahead, the workers sit idle during it.
  */
 public final class WalPrefetchUploader
         implements Closeable
@@ -52,18 +54,26 @@ public final class WalPrefetchUploader
     // look-ahead uploads not yet asked for by PostgreSQL, by file name; guarded by this
     private final Map<String, CompletableFuture<Uploaded>> pending = new HashMap<>();
 
-    /** concurrency: uploads at once, the request's own included (WALG_UPLOAD_CONCURRENCY); 1 turns look-ahead off. */
+    /** concurrency: uploads at once (WALG_UPLOAD_CONCURRENCY), looking ahead 4 × concurrency segments; 1 turns look-ahead off. */
     public WalPrefetchUploader(WalArchive archive, Path pgWal, int concurrency)
+    {
+        this(archive, pgWal, concurrency, concurrency == 1 ? 0 : 4 * concurrency);
+    }
+
+    /** lookAhead: segments queued or uploading ahead of PostgreSQL's requests; 0 turns look-ahead off. */
+    public WalPrefetchUploader(WalArchive archive, Path pgWal, int concurrency, int lookAhead)
     {
         this.archive = requireNonNull(archive, "archive is null");
         this.pgWal = requireNonNull(pgWal, "pgWal is null").toAbsolutePath().normalize();
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1: " + concurrency);
         }
-        this.lookAhead = concurrency - 1;
+        if (lookAhead < 0) {
+            throw new IllegalArgumentException("lookAhead must not be negative: " + lookAhead);
+        }
+        this.lookAhead = lookAhead;
         AtomicInteger threads = new AtomicInteger();
-        // concurrency threads, not concurrency - 1: the upload a request claims may still be running on a worker
-        // while the next segments start, so that the request thread's waiting does not cost a slot
+        // uploads run in name order (FIFO), so the segment PostgreSQL asks for next is always the first to start
         this.workers = Executors.newFixedThreadPool(concurrency, runnable -> {
             Thread thread = new Thread(runnable, "herd-wal-lookahead-" + threads.incrementAndGet());
             thread.setDaemon(true);

@@ -60,12 +60,12 @@ class TestWalPrefetchUploader
         ready("000000020000000000000005", 5);
         Files.writeString(pgWal.resolve("00000002.history"), "1\t0/5000000\tno recovery target specified\n");
         Files.createFile(pgWal.resolve("archive_status/00000002.history.ready"));
-        try (WalPrefetchUploader uploader = new WalPrefetchUploader(archive(false), pgWal, 3)) {
+        try (WalPrefetchUploader uploader = new WalPrefetchUploader(archive(false), pgWal, 2, 2)) {
             assertThat(uploader.push(pgWal.resolve(S1))).isEqualTo(WalArchive.PushResult.UPLOADED);
             awaitPuts(S2, 1);
             awaitPuts(S3, 1);
             Thread.sleep(200);
-            assertThat(storage.puts(S4)).as("only concurrency - 1 segments ahead").isZero();
+            assertThat(storage.puts(S4)).as("only lookAhead segments ahead").isZero();
             assertThat(storage.puts("000000020000000000000005")).as("other timeline").isZero();
             assertThat(storage.puts("00000002.history")).isZero();
         }
