@@ -23,6 +23,8 @@ public final class ProxyMetrics
             .help("Client connections closed without a backend, per listener and reason").labelNames("listener", "reason").register(registry);
     private final Counter demoted = Counter.builder().name("herd_proxy_demoted_connections_closed_total")
             .help("Client connections closed because their backend stopped being the leader").labelNames("listener", "backend").register(registry);
+    private final Counter removed = Counter.builder().name("herd_proxy_removed_backend_connections_closed_total")
+            .help("Client connections of replicas/any listeners closed because their backend left the listener's set").labelNames("listener", "backend").register(registry);
     private final Counter leaderChanges = Counter.builder().name("herd_proxy_leader_changes_total")
             .help("Times the primary route moved to a different backend").register(registry);
 
@@ -51,6 +53,11 @@ public final class ProxyMetrics
     public void demotedClosed(String listener, String backend, int count)
     {
         demoted.labelValues(listener, backend).inc(count);
+    }
+
+    public void removedClosed(String listener, String backend, int count)
+    {
+        removed.labelValues(listener, backend).inc(count);
     }
 
     public void leaderChanged()

@@ -26,6 +26,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -226,6 +227,41 @@ class TestProxyRouting
         try (HerdProxy proxy = HerdProxy.start(config(scope, etcd, "3s"))) {
             awaitReplicas(proxy, 1);
             assertThat(portsReachedThrough(proxy.port("ro"), 4)).containsExactly(n3.pgPort());
+        }
+    }
+
+    @Test
+    void replicasListenerClosesConnectionsToAReplicaThatIsPromoted()
+            throws Exception
+    {
+        String scope = publish("n1");
+        try (HerdProxy proxy = HerdProxy.start(config(scope, etcd, "3s"))) {
+            awaitReplicas(proxy, 2);
+            Map<Integer, Connection> byPort = new HashMap<>();
+            try {
+                for (int i = 0; i < 6 && byPort.size() < 2; i++) {
+                    Connection connection = TestPostgres.connect(proxy.port("ro"));
+                    Connection previous = byPort.putIfAbsent(TestPostgres.serverPort(connection), connection);
+                    if (previous != null) {
+                        connection.close();
+                    }
+                }
+                assertThat(byPort).containsOnlyKeys(n2.pgPort(), n3.pgPort());
+
+                n1.mode(Mode.REPLICA);
+                n2.mode(Mode.PRIMARY);
+                put(scope, "leader", "n2");
+
+                Connection onPromoted = byPort.get(n2.pgPort());
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThatThrownBy(() -> TestPostgres.serverPort(onPromoted)).isInstanceOf(SQLException.class));
+                assertThat(TestPostgres.serverPort(byPort.get(n3.pgPort()))).as("a replica that stays one keeps its clients").isEqualTo(n3.pgPort());
+                assertThat(portsReachedThrough(proxy.port("ro"), 4)).doesNotContain(n2.pgPort());
+            }
+            finally {
+                for (Connection connection : byPort.values()) {
+                    closeQuietly(connection);
+                }
+            }
         }
     }
 

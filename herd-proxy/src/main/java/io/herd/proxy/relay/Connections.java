@@ -17,15 +17,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.Collectors;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * Every relayed client connection by listener and backend, and the connections waiting for a backend. On a routing
  * change it closes at once every client of a primary listener whose backend is no longer the leader (so no client
- * keeps writing into a demoted node) and wakes the waiters of listeners that have a backend again.
+ * keeps writing into a demoted node), every client of a replicas/any listener whose backend left that listener's set,
+ * and wakes the waiters of listeners that have a backend again.
  */
 public final class Connections
         implements RoutingListener
@@ -83,6 +86,11 @@ public final class Connections
                 }
             }
         }
+        for (ListenerConfig listener : listeners.values()) {
+            if (listener.role() != ListenerRole.PRIMARY) {
+                closeRemoved(listener, previous, current);
+            }
+        }
         for (Map.Entry<String, Queue<Runnable>> entry : waiters.entrySet()) {
             if (!current.backends(entry.getKey()).isEmpty()) {
                 Runnable wakeUp;
@@ -90,6 +98,33 @@ public final class Connections
                     wakeUp.run();
                 }
             }
+        }
+    }
+
+    /**
+     * A replicas or any listener drops the clients of a backend that left its set (a replica promoted, lagging past the
+     * bound, tagged noloadbalance, failing its check), like HAProxy's on-marked-down shutdown-sessions: a read-only
+     * client must not stay on a node that now takes writes or serves stale reads. The primary a replicas listener
+     * fell back to keeps its clients when replicas return: it still serves them correctly.
+     */
+    private void closeRemoved(ListenerConfig listener, Routes previous, Routes current)
+    {
+        Set<String> now = current.backends(listener.name()).stream().map(Backend::name).collect(Collectors.toSet());
+        for (Backend backend : previous.backends(listener.name())) {
+            boolean fallbackPrimary = listener.role() == ListenerRole.REPLICAS && previous.leaderName().equals(Optional.of(backend.name()))
+                    && current.leaderName().equals(Optional.of(backend.name()));
+            if (now.contains(backend.name()) || fallbackPrimary) {
+                continue;
+            }
+            ChannelGroup group = relayed.get(new Key(listener.name(), backend.name()));
+            if (group == null || group.isEmpty()) {
+                continue;
+            }
+            int count = group.size();
+            group.close();
+            metrics.removedClosed(listener.name(), backend.name(), count);
+            log.info("Closed {} client connection(s) of listener {} to {}: it no longer qualifies as a {} backend", count, listener.name(), backend.name(),
+                    listener.role().name().toLowerCase(java.util.Locale.ROOT));
         }
     }
 
