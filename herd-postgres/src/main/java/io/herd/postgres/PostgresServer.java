@@ -721,6 +721,34 @@ public final class PostgresServer
     }
 
     /**
+     * Whether this running standby has replayed WAL that {@code source} does not have: past the point where the
+     * source's timeline forked off the one it replays. PostgreSQL cannot follow the source from there and waits
+     * forever; the data directory must be rewound. False when it replays the source's timeline (or a newer one).
+     */
+    public boolean replayDiverged(ReplicationSource source)
+    {
+        requireNonNull(source, "source is null");
+        PostgresStatus local = status();
+        if (!local.inRecovery() || local.replayLsn().isEmpty()) {
+            return false;
+        }
+        try (PostgresSql sql = PostgresSql.connect(source.host(), source.port(), new Credentials(source.user(), source.password()), SQL_TIMEOUT)) {
+            int sourceTimeline = sql.currentTimeline();
+            if (sourceTimeline <= local.timeline()) {
+                return false;
+            }
+            Optional<String> history = sql.readWalDirectoryFile(String.format("%08X.history", sourceTimeline));
+            boolean diverged = TimelineDivergence.diverged(local.timeline(), local.replayLsn().getAsLong(), sourceTimeline, history);
+            log.info("replayed timeline {} up to {}, source {} on timeline {}: {}", local.timeline(), Lsn.format(local.replayLsn().getAsLong()), source,
+                    sourceTimeline, diverged ? "replayed past the fork, needs pg_rewind" : "can follow");
+            return diverged;
+        }
+        catch (SQLException e) {
+            throw new PostgresException("cannot check timeline of " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Rewinds the stopped data directory onto {@code source} with pg_rewind (after crash recovery when needed). The
      * role in {@code source} must be the rewind role or a superuser. pg_rewind copies the source's configuration
      * files, so call {@link #writeConfiguration} afterwards.

@@ -103,6 +103,37 @@ class FailoverTest
         });
     }
 
+    @Test
+    @Order(3)
+    void formerPrimaryStartedReadOnlyBeforeItKnewTheNewLeaderIsFoundPastTheForkAndRewound()
+            throws Exception
+    {
+        // roles swap again: the rewound node is promoted to timeline 3 while the timeline-2 primary writes on
+        oldPrimary.server.promote();
+        newPrimary.execute("CREATE TABLE diverged_again (id int)");
+        newPrimary.server.stop(StopMode.IMMEDIATE);
+
+        // started as a replica of nobody, it replays its own timeline-2 WAL to the end: past timeline 3's fork
+        newPrimary.server.writeConfiguration(ServerRole.REPLICA, Optional.empty());
+        newPrimary.server.start();
+        ReplicationSource leader = oldPrimary.rewindSource("two");
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> newPrimary.server.replayDiverged(leader));
+
+        ReplicationSource streamSource = oldPrimary.replicationSource("two");
+        oldPrimary.server.syncReplicationSlots(java.util.Set.of(streamSource.slotName().orElseThrow()));
+        newPrimary.server.stop(StopMode.FAST);
+        RewindResult result = newPrimary.server.rewind(leader);
+        assertThat(result.succeeded()).as(result.outputTail()).isTrue();
+        newPrimary.server.writeConfiguration(ServerRole.REPLICA, Optional.of(streamSource));
+        newPrimary.server.start();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+            PostgresStatus status = newPrimary.server.status();
+            assertThat(status.replicationState()).contains(PostgresStatus.STREAMING);
+            assertThat(status.timeline()).isEqualTo(3);
+        });
+        assertThat(newPrimary.server.replayDiverged(leader)).isFalse();
+    }
+
     private void awaitReplayed()
     {
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {

@@ -19,7 +19,9 @@ import io.herd.core.ha.HaAction;
 import io.herd.core.ha.HaDecider;
 import io.herd.core.ha.HaSettings;
 import io.herd.core.ha.LocalState;
+import io.herd.core.ha.StuckReplicaRule;
 import io.herd.core.ha.PeerStatus;
+import io.herd.postgres.ConfigurationChange;
 import io.herd.postgres.ControlData;
 import io.herd.postgres.Credentials;
 import io.herd.postgres.DataDirectoryState;
@@ -87,6 +89,9 @@ public final class HaLoop
     private volatile long leaderUntilNanos;
     private volatile boolean expectRunning;
     private volatile long crashedSinceNanos;
+    // a running replica without a streaming walreceiver while a leader is known: since when, and when last checked
+    private long notStreamingSinceNanos;
+    private long divergenceCheckedNanos;
     private volatile Optional<String> fatal = Optional.empty();
     private String lastLogged = "";
     private long dcsLastSeen;
@@ -699,6 +704,9 @@ public final class HaLoop
                     startPostgres();
                 }
             }
+            if (change == ConfigurationChange.NONE) {
+                checkReplayDivergence(leader, source, local);
+            }
             return;
         }
         if (local.state().running() == LocalState.Running.STARTING) {
@@ -719,13 +727,49 @@ public final class HaLoop
         }
     }
 
+    /** See {@link StuckReplicaRule}: a replica that replayed past the leader's fork is stopped and rewound. */
+    private void checkReplayDivergence(Optional<Member> leader, Optional<ReplicationSource> source, Local local)
+    {
+        boolean streaming = local.postgres().flatMap(PostgresStatus::replicationState).filter(PostgresStatus.STREAMING::equals).isPresent();
+        long now = nanoTime.getAsLong();
+        if (streaming || leader.isEmpty() || source.isEmpty()) {
+            notStreamingSinceNanos = 0;
+            return;
+        }
+        if (notStreamingSinceNanos == 0) {
+            notStreamingSinceNanos = now;
+            return;
+        }
+        Optional<Duration> sinceLastCheck = divergenceCheckedNanos == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(now - divergenceCheckedNanos));
+        if (!StuckReplicaRule.shouldCheck(Duration.ofNanos(now - notStreamingSinceNanos), local.state().timeline(), leader.get().timeline(),
+                dynamic.loopWait(), sinceLastCheck)) {
+            return;
+        }
+        divergenceCheckedNanos = now;
+        Member to = leader.get();
+        tasks.submit("checking the replay against " + to.name() + "'s timeline", () -> {
+            if (postgres.replayDiverged(source.get().withCredentials(rewindCredentials()))) {
+                log.warn("this replica replayed WAL past the point where {}'s timeline forked off: stopping PostgreSQL to rewind it", to.name());
+                expectRunning = false;
+                postgres.stop(StopMode.FAST);
+                rejoin(to, source.get(), true);
+            }
+        });
+    }
+
     /** A former primary joins the new leader: rewind when its history diverged, or clone afresh when that fails. */
     private void rejoin(Member leader, ReplicationSource source)
+    {
+        rejoin(leader, source, false);
+    }
+
+    /** knownDiverged: a running replica was found past the fork, whatever its stopped pg_control now shows. */
+    private void rejoin(Member leader, ReplicationSource source, boolean knownDiverged)
     {
         ReplicationSource rewindSource = source.withCredentials(rewindCredentials());
         boolean diverged;
         try {
-            diverged = postgres.needsRewind(rewindSource);
+            diverged = knownDiverged || postgres.needsRewind(rewindSource);
         }
         catch (RuntimeException e) {
             log.warn("cannot compare timelines with {}: {}", leader.name(), e.getMessage());
