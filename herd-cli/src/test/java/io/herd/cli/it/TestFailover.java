@@ -1,14 +1,18 @@
 package io.herd.cli.it;
 
 import io.herd.cli.it.LocalCluster.Node;
+import io.herd.testing.PostgresBinaries;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -63,6 +67,61 @@ class TestFailover
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(rows(primary)).contains("before-crash"));
         assertThat(cluster.tryWrite(primary, "must-fail")).isFalse();
         assertThat(cluster.view().history().entries()).hasSize(1);
+    }
+
+    @Test
+    void formerPrimaryAlreadyRunningPastTheForkWhenItsAgentStartsIsRewoundAndStreams() throws Exception
+    {
+        Node primary = formCluster("");
+        assertThat(cluster.tryWrite(primary, "before-crash")).isTrue();
+        // the primary's walsenders freeze (a network hiccup): it commits WAL no replica receives, then the host dies
+        java.util.List<Long> walSenders = walSenderPids(primary);
+        assertThat(walSenders).hasSize(2);
+        signal("STOP", walSenders);
+        assertThat(cluster.tryWrite(primary, "diverged")).isTrue();
+        cluster.killAgent(primary);
+        cluster.killPostmaster(primary);
+        signal("KILL", walSenders);
+        Node newLeader = awaitWritableLeader("after the primary's host crashed");
+        assertThat(rows(newLeader)).contains("before-crash").doesNotContain("diverged");
+
+        // someone starts the old primary's PostgreSQL read-only by hand, following nobody: it replays its own WAL to
+        // the end, past the point where the new leader's timeline forked off, and can never follow the new leader
+        Path data = primary.dir.resolve("data");
+        Files.createFile(data.resolve("standby.signal"));
+        Process start = new ProcessBuilder(PostgresBinaries.require().resolve("pg_ctl").toString(), "start", "-w", "-t", "60", "-D", data.toString(),
+                "-l", primary.dir.resolve("manual-start.log").toString())
+                .redirectErrorStream(true).start();
+        assertThat(start.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        assertThat(start.exitValue()).as(new String(start.getInputStream().readAllBytes())).isZero();
+
+        cluster.startAgent(primary);
+        awaitHealthyCluster("after the agent found its replica past the fork");
+        assertThat(cluster.leader()).contains(newLeader.name);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(rows(primary)).contains("before-crash"));
+        assertThat(cluster.log(primary)).contains("replayed WAL past the point where");
+        assertThat(rows(primary)).doesNotContain("diverged");
+    }
+
+    private java.util.List<Long> walSenderPids(Node node) throws Exception
+    {
+        java.util.List<Long> pids = new java.util.ArrayList<>();
+        try (Connection connection = cluster.connect(node); Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery("SELECT pid FROM pg_stat_replication")) {
+            while (row.next()) {
+                pids.add(row.getLong(1));
+            }
+        }
+        return pids;
+    }
+
+    /** kill -SIG on processes of this test's own PostgreSQL servers, by PID. */
+    private static void signal(String signal, java.util.List<Long> pids) throws Exception
+    {
+        for (long pid : pids) {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+            assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        }
     }
 
     @Test
