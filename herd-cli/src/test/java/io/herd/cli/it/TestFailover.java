@@ -105,14 +105,7 @@ class TestFailover
 
     private java.util.List<Long> walSenderPids(Node node) throws Exception
     {
-        java.util.List<Long> pids = new java.util.ArrayList<>();
-        try (Connection connection = cluster.connect(node); Statement statement = connection.createStatement();
-                ResultSet row = statement.executeQuery("SELECT pid FROM pg_stat_replication")) {
-            while (row.next()) {
-                pids.add(row.getLong(1));
-            }
-        }
-        return pids;
+        return column(node, "SELECT pid FROM pg_stat_replication").stream().map(Long::parseLong).toList();
     }
 
     /** kill -SIG on processes of this test's own PostgreSQL servers, by PID. */
@@ -212,9 +205,14 @@ class TestFailover
 
     private java.util.List<String> rows(Node node) throws Exception
     {
+        return column(node, "SELECT value FROM it_writes");
+    }
+
+    private java.util.List<String> column(Node node, String query) throws Exception
+    {
         java.util.List<String> values = new java.util.ArrayList<>();
         try (Connection connection = cluster.connect(node); Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery("SELECT value FROM it_writes")) {
+                ResultSet rows = statement.executeQuery(query)) {
             while (rows.next()) {
                 values.add(rows.getString(1));
             }
