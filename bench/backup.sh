@@ -21,7 +21,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 if [ "$(id -u)" = 0 ]; then
     exec runuser -u herd -- env HOME=/var/lib/herd PATH="/usr/local/bin:/usr/bin:/bin" SCALE="${SCALE:-}" DURATION="${DURATION:-}" \
-        BACKLOG="${BACKLOG:-}" SKIP_WAL="${SKIP_WAL:-}" SKIP_BASE="${SKIP_BASE:-}" CLIENTS="${CLIENTS:-}" PROCS="${PROCS:-}" HERD_CP="${HERD_CP:-}" HERD_M2="${HERD_M2:-}" "$0" "$@"
+        BACKLOG="${BACKLOG:-}" SKIP_WAL="${SKIP_WAL:-}" SKIP_BASE="${SKIP_BASE:-}" CLIENTS="${CLIENTS:-}" PROCS="${PROCS:-}" HERD_CP="${HERD_CP:-}" HERD_DAEMON_JAVA_OPTS="${HERD_DAEMON_JAVA_OPTS:-}" HERD_M2="${HERD_M2:-}" "$0" "$@"
 fi
 SCALE=${SCALE:-150}
 DURATION=${DURATION:-30}
@@ -113,7 +113,8 @@ EOF
 pgbr() { pgbackrest --config="$work/pgbackrest.conf" --stanza=bench "$@"; }
 pgbr stanza-create >/dev/null
 
-java -cp "$HERD_CP" io.herd.backup.cli.HerdBackupMain daemon "$work/wal.sock" >"$work/daemon.log" 2>&1 &
+# HERD_DAEMON_JAVA_OPTS: extra JVM options for the daemon, e.g. -XX:StartFlightRecording=filename=/tmp/daemon.jfr
+java ${HERD_DAEMON_JAVA_OPTS:-} -cp "$HERD_CP" io.herd.backup.cli.HerdBackupMain daemon "$work/wal.sock" >"$work/daemon.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 150); do [ -S "$work/wal.sock" ] && break; sleep 0.2; done
 [ -S "$work/wal.sock" ] || { cat "$work/daemon.log" >&2; exit 1; }

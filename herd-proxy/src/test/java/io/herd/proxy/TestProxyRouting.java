@@ -231,6 +231,21 @@ class TestProxyRouting
     }
 
     @Test
+    void replicaWhosePostgresRefusesConnectionsIsSkippedForTheNextOne()
+            throws Exception
+    {
+        String scope = publish("n1");
+        // n3's REST API says healthy replica, but nothing listens where its PostgreSQL should be
+        int closedPort = FreePorts.next();
+        put(scope, "members/n3", n3.memberJson(OPTIME).replace("127.0.0.1:" + n3.pgPort() + "/", "127.0.0.1:" + closedPort + "/"));
+        try (HerdProxy proxy = HerdProxy.start(config(scope, etcd, "3s"))) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> proxy.routes().backends("ro").stream()
+                    .anyMatch(backend -> backend.name().equals("n3") && backend.postgres().port() == closedPort));
+            assertThat(portsReachedThrough(proxy.port("ro"), 4)).containsExactly(n2.pgPort());
+        }
+    }
+
+    @Test
     void replicasListenerClosesConnectionsToAReplicaThatIsPromoted()
             throws Exception
     {
