@@ -3,6 +3,7 @@ package io.herd.backup;
 import io.herd.backup.storage.StoredBlob;
 import io.herd.backup.storage.UploadStream;
 import io.herd.backup.testing.Cli;
+import io.herd.backup.testing.RecordingRelay;
 import io.herd.backup.testing.S3ProxyServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,9 +17,13 @@ import java.util.Map;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TestS3Storage
 {
+    // one byte over a 5 MiB part: a multipart upload
+    private static final byte[] MULTIPART = randomBytes((5 << 20) + 1);
+
     @TempDir
     static Path temp;
     private static S3ProxyServer s3;
@@ -112,5 +117,82 @@ class TestS3Storage
             service.storage().delete(java.util.List.of("basebackups_005/big"));
             assertThat(service.storage().list("basebackups_005/")).isEmpty();
         }
+    }
+
+    @Test
+    void storageClassGoesWithEveryUpload()
+            throws Exception
+    {
+        try (RecordingRelay wire = new RecordingRelay(s3.endpoint())) {
+            Map<String, String> env = onTheWire(wire, "storage-class");
+            env.put("WALG_S3_STORAGE_CLASS", "STANDARD_IA");
+            try (BackupService service = BackupService.fromEnv(env)) {
+                service.storage().put("wal_005/single", new byte[] {1, 2, 3}, Map.of());
+                try (UploadStream upload = service.storage().create("basebackups_005/parts")) {
+                    upload.write(MULTIPART, 0, MULTIPART.length);
+                }
+                assertThat(service.storage().exists("wal_005/single")).isTrue();
+                assertThat(service.storage().exists("basebackups_005/parts")).isTrue();
+            }
+            String sent = wire.clientBytes().toLowerCase(java.util.Locale.ROOT);
+            assertThat(sent).contains("put /herd-errors/storage-class/wal_005/single ", "post /herd-errors/storage-class/basebackups_005/parts?uploads");
+            // the single PUT and CreateMultipartUpload; parts inherit it
+            assertThat(countOf(sent, "x-amz-storage-class: standard_ia\r\n")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void serverSideEncryptionIsRequestedWithEveryUploadAndAStoreWithoutItIsNamedInTheError()
+            throws Exception
+    {
+        // S3Proxy, like other S3-compatible stores, answers 501 NotImplemented to SSE headers: the request is what is checked
+        try (RecordingRelay wire = new RecordingRelay(s3.endpoint())) {
+            Map<String, String> env = onTheWire(wire, "sse");
+            env.put("WALG_S3_SSE", "aws:kms");
+            env.put("WALG_S3_SSE_KMS_ID", "arn:aws:kms:us-east-1:111122223333:key/herd-test");
+            try (BackupService service = BackupService.fromEnv(env)) {
+                assertThatThrownBy(() -> service.storage().put("wal_005/single", new byte[] {1, 2, 3}, Map.of()))
+                        .hasMessageContaining("NotImplemented")
+                        .hasMessageContaining("WALG_S3_SSE=aws:kms");
+                assertThatThrownBy(() -> {
+                    try (UploadStream upload = service.storage().create("basebackups_005/parts")) {
+                        upload.write(MULTIPART, 0, MULTIPART.length);
+                    }
+                }).hasMessageContaining("WALG_S3_SSE=aws:kms");
+            }
+            String sent = wire.clientBytes().toLowerCase(java.util.Locale.ROOT);
+            assertThat(sent).contains("put /herd-errors/sse/wal_005/single ", "post /herd-errors/sse/basebackups_005/parts?uploads");
+            assertThat(sent).as("a failed multipart start must not fall back to publishing the buffered part as the object")
+                    .doesNotContain("put /herd-errors/sse/basebackups_005/parts ");
+            // every attempt (the SDK retries 5xx) of both requests carries both headers
+            int attempts = countOf(sent, "put /herd-errors/sse/wal_005/single ") + countOf(sent, "post /herd-errors/sse/basebackups_005/parts?uploads");
+            assertThat(countOf(sent, "x-amz-server-side-encryption: aws:kms\r\n")).isEqualTo(attempts);
+            assertThat(countOf(sent, "x-amz-server-side-encryption-aws-kms-key-id: arn:aws:kms:us-east-1:111122223333:key/herd-test\r\n")).isEqualTo(attempts);
+        }
+    }
+
+    private static Map<String, String> onTheWire(RecordingRelay wire, String prefix)
+    {
+        Map<String, String> env = new HashMap<>(s3.environment("herd-errors", prefix));
+        env.put("AWS_ENDPOINT", wire.endpoint().toString());
+        env.put("WALG_S3_MAX_PART_SIZE", String.valueOf(5 << 20));
+        env.put("WALG_S3_MAX_RETRIES", "1");
+        return env;
+    }
+
+    private static int countOf(String text, String part)
+    {
+        int count = 0;
+        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+            count++;
+        }
+        return count;
+    }
+
+    private static byte[] randomBytes(int length)
+    {
+        byte[] bytes = new byte[length];
+        new Random(3).nextBytes(bytes);
+        return bytes;
     }
 }

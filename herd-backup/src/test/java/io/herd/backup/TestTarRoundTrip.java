@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TestTarRoundTrip
 {
@@ -83,6 +84,31 @@ class TestTarRoundTrip
             assertThat(target.resolve("pg_wal")).isEmptyDirectory();
             assertThat(target.resolve("backup_label")).hasContent("START WAL LOCATION: 0/2000028");
             assertThat(target.resolve("d".repeat(120) + ".conf")).hasContent("long name");
+        }
+    }
+
+    @Test
+    void aPartThatFailsMidwayLeavesNoObject()
+            throws Exception
+    {
+        Path pgData = Files.createDirectories(temp.resolve("failing"));
+        byte[] relation = new byte[2 << 20];
+        new Random(5).nextBytes(relation);
+        Files.write(pgData.resolve("16384"), relation);
+        // a directory where a file is expected: reading it fails after the first entry is in the stream
+        Files.createDirectories(pgData.resolve("16385"));
+        List<DataFile> entries = List.of(
+                new DataFile("/base/1/16384", pgData.resolve("16384"), false, relation.length, java.time.Instant.now()),
+                new DataFile("/base/1/16385", pgData.resolve("16385"), false, 8192, java.time.Instant.now()));
+        Path root = Files.createDirectories(temp.resolve("failing-storage"));
+        FileStorage storage = new FileStorage(root);
+
+        assertThatThrownBy(() -> TarPartWriter.write("t/part_001.tar.zst", entries, Map.of(), Compression.ZSTD, storage.create("t/part_001.tar.zst")))
+                .isInstanceOf(java.io.IOException.class);
+
+        assertThat(storage.exists("t/part_001.tar.zst")).isFalse();
+        try (var left = Files.walk(root)) {
+            assertThat(left.filter(Files::isRegularFile)).as("no object and no temporary file").isEmpty();
         }
     }
 }

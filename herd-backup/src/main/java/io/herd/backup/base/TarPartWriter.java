@@ -46,37 +46,52 @@ public final class TarPartWriter
         MessageDigest digest = Digests.sha256();
         CountingOutputStream compressed = new CountingOutputStream(new DigestOutputStream(upload, digest));
         List<String> written = new ArrayList<>();
-        CountingOutputStream uncompressed;
+        CountingOutputStream uncompressed = null;
+        TarArchiveOutputStream tar = null;
         try {
-            OutputStream codec = compression.compress(compressed);
-            uncompressed = new CountingOutputStream(codec);
-            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(uncompressed, BUFFER)) {
-                tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-                tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-                for (DataFile entry : entries) {
-                    if (writeEntry(tar, entry, progress)) {
-                        written.add(entry.tarPath());
-                    }
+            uncompressed = new CountingOutputStream(compression.compress(compressed));
+            tar = new TarArchiveOutputStream(uncompressed, BUFFER);
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            for (DataFile entry : entries) {
+                if (writeEntry(tar, entry, progress)) {
+                    written.add(entry.tarPath());
                 }
-                for (Map.Entry<String, byte[]> inline : inlineFiles.entrySet()) {
-                    TarArchiveEntry header = new TarArchiveEntry(inline.getKey(), true);
-                    header.setSize(inline.getValue().length);
-                    header.setMode(0100600);
-                    header.setModTime(FileTime.fromMillis(System.currentTimeMillis()));
-                    tar.putArchiveEntry(header);
-                    tar.write(inline.getValue());
-                    tar.closeArchiveEntry();
-                    written.add(inline.getKey());
-                }
-                tar.finish();
             }
-            // closing the tar closed the codec, the digest stream and the upload, which commits the object
+            for (Map.Entry<String, byte[]> inline : inlineFiles.entrySet()) {
+                TarArchiveEntry header = new TarArchiveEntry(inline.getKey(), true);
+                header.setSize(inline.getValue().length);
+                header.setMode(0100600);
+                header.setModTime(FileTime.fromMillis(System.currentTimeMillis()));
+                tar.putArchiveEntry(header);
+                tar.write(inline.getValue());
+                tar.closeArchiveEntry();
+                written.add(inline.getKey());
+            }
+            tar.finish();
+            // closes the codec, the digest stream and the upload, which commits the object: only on success
+            tar.close();
         }
         catch (IOException | RuntimeException e) {
+            // abort first, so that closing the stream chain (to free the codec) cannot commit a truncated object
             upload.abort();
+            closeQuietly(tar != null ? tar : uncompressed);
             throw e;
         }
         return new TarPart(objectName, uncompressed.count(), new ObjectChecksum(compressed.count(), Digests.hex(digest)), written);
+    }
+
+    private static void closeQuietly(OutputStream stream)
+    {
+        if (stream == null) {
+            return;
+        }
+        try {
+            stream.close();
+        }
+        catch (IOException | RuntimeException ignored) {
+            // the upload is aborted; this only frees the codec
+        }
     }
 
     private static boolean writeEntry(TarArchiveOutputStream tar, DataFile entry, ProgressListener progress)

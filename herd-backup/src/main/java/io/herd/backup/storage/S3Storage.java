@@ -313,8 +313,22 @@ public final class S3Storage
                         + "): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ROLE_ARN or the bucket policy", e);
             }
             return new StorageException("S3 failed to " + what + " in " + settings.location() + ": "
-                    + (code == null ? "HTTP " + e.statusCode() : code) + " " + firstLine(e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage()), e);
+                    + (code == null ? "HTTP " + e.statusCode() : code) + " " + firstLine(e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage())
+                    + notImplementedHint(code), e);
         }
+    }
+
+    /** S3-compatible stores answer 501 NotImplemented to request headers they lack: name the settings that send them. */
+    private String notImplementedHint(String code)
+    {
+        if (!"NotImplemented".equals(code)) {
+            return "";
+        }
+        List<String> settingsSent = new ArrayList<>();
+        settings.serverSideEncryption().ifPresent(sse -> settingsSent.add("WALG_S3_SSE=" + sse));
+        settings.sseKmsKeyId().ifPresent(key -> settingsSent.add("WALG_S3_SSE_KMS_ID"));
+        settings.storageClass().ifPresent(storageClass -> settingsSent.add("WALG_S3_STORAGE_CLASS=" + storageClass));
+        return settingsSent.isEmpty() ? "" : " (this store may not implement what " + String.join(", ", settingsSent) + " asks for)";
     }
 
     private static String firstLine(String message)
@@ -358,13 +372,23 @@ public final class S3Storage
         public void write(byte[] b, int off, int len)
                 throws IOException
         {
+            if (done) {
+                throw new IOException("upload of " + key + " was already closed or aborted");
+            }
             while (len > 0) {
                 if (filled == buffer.length) {
                     if (buffer.length < partSize) {
                         buffer = java.util.Arrays.copyOf(buffer, (int) Math.min(partSize, (long) buffer.length * 2));
                     }
                     else {
-                        flushPart();
+                        try {
+                            flushPart();
+                        }
+                        catch (IOException | RuntimeException e) {
+                            // fail closed: a later close() must not publish what was buffered as the whole object
+                            abort();
+                            throw e;
+                        }
                     }
                 }
                 int chunk = Math.min(len, buffer.length - filled);

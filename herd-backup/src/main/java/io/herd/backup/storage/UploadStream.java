@@ -5,7 +5,8 @@ import java.io.OutputStream;
 
 /**
  * A streaming upload: bytes written become the object only when {@link #close()} succeeds.
- * After a failure call {@link #abort()} so that no partial object is left behind.
+ * After a failure call {@link #abort()} (before any close) so that no partial object is left behind; a failed
+ * write aborts by itself, and close after abort does nothing.
  */
 public abstract class UploadStream
         extends OutputStream
