@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
@@ -11,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
@@ -27,7 +30,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * WALG_FILE_PREFIX backend: the same tree as on S3, one file per object. Writes go to a temporary file that is
- * renamed into place, so readers never see a partial object. Metadata is kept in user extended attributes when
+ * synced and renamed into place (then the directory is synced), so readers never see a partial object and a written
+ * object survives a machine crash. Metadata is kept in user extended attributes when
  * the file system has them.
  */
 public final class FileStorage
@@ -49,8 +53,14 @@ public final class FileStorage
         Path target = resolve(key);
         Path temp = tempFor(target);
         try {
-            Files.write(temp, data);
-            writeMetadata(temp, metadata);
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer buffer = ByteBuffer.wrap(data);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                writeMetadata(temp, metadata);
+                channel.force(true);
+            }
             moveIntoPlace(temp, target);
         }
         finally {
@@ -64,7 +74,8 @@ public final class FileStorage
     {
         Path target = resolve(key);
         Path temp = tempFor(target);
-        OutputStream out = Files.newOutputStream(temp);
+        FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
         return new UploadStream()
         {
             private boolean done;
@@ -85,6 +96,8 @@ public final class FileStorage
                 }
                 done = true;
                 try {
+                    out.flush();
+                    channel.force(true);
                     out.close();
                     moveIntoPlace(temp, target);
                 }
@@ -212,6 +225,10 @@ public final class FileStorage
         return target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + TEMP_SUFFIX);
     }
 
+    /**
+     * Renames the synced temporary file into place and syncs the directory, so that an object reported as written
+     * (a WAL segment PostgreSQL may then recycle) survives a crash of the machine.
+     */
     private static void moveIntoPlace(Path temp, Path target)
             throws IOException
     {
@@ -220,6 +237,9 @@ public final class FileStorage
         }
         catch (AtomicMoveNotSupportedException e) {
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (FileChannel directory = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+            directory.force(true);
         }
     }
 
