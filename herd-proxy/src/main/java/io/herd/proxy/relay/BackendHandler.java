@@ -2,30 +2,22 @@ package io.herd.proxy.relay;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 
 import static java.util.Objects.requireNonNull;
 
-/** Relays backend bytes to the client; reads the next chunk only once the client took the last (backpressure). */
+/**
+ * Relays backend bytes to the client: writes each chunk without a promise, flushes once per read batch, and stops
+ * reading the backend while the client is not writable (backpressure by writability, resumed by the client side).
+ */
 final class BackendHandler
         extends ChannelInboundHandlerAdapter
 {
     private final Channel client;
     private final CounterDataPoint bytesToClient;
     private Channel backend;
-    /** One listener for every write to the client: read the next chunk from the backend only once this one is written. */
-    private final ChannelFutureListener afterWrite = future -> {
-        if (future.isSuccess()) {
-            backend.read();
-        }
-        else {
-            future.channel().close();
-            backend.close();
-        }
-    };
 
     BackendHandler(Channel client, CounterDataPoint bytesToClient)
     {
@@ -37,7 +29,7 @@ final class BackendHandler
     public void channelActive(ChannelHandlerContext ctx)
     {
         backend = ctx.channel();
-        ctx.read();
+        backend.config().setAutoRead(true);
     }
 
     @Override
@@ -46,7 +38,26 @@ final class BackendHandler
         if (msg instanceof ByteBuf buf) {
             bytesToClient.inc(buf.readableBytes());
         }
-        client.writeAndFlush(msg).addListener(afterWrite);
+        // a failed write fires exceptionCaught on the client, which closes both sides
+        client.write(msg, client.voidPromise());
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx)
+    {
+        client.flush();
+        if (!client.isWritable()) {
+            backend.config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx)
+    {
+        // the backend drained what we relayed from the client: read the client again
+        if (ctx.channel().isWritable()) {
+            client.config().setAutoRead(true);
+        }
     }
 
     @Override

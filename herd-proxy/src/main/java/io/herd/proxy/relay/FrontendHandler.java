@@ -21,7 +21,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * One client connection: picks a backend, connects to it on the client's own event loop (no thread hop, no lock),
- * then relays bytes with auto-read off, reading the next chunk only after the last one was written. With no backend
+ * then relays bytes: each chunk written without a promise, one flush per read batch, reading paused while the
+ * other side is not writable. With no backend
  * it waits (bounded) for one; every field is confined to the client's event loop.
  */
 final class FrontendHandler
@@ -36,17 +37,6 @@ final class FrontendHandler
     private boolean waiting;
     private int connectAttempts;
     private ScheduledFuture<?> waitTimeout;
-    /** One listener for every write to the backend: read the next chunk from the client only once this one is written. */
-    private final ChannelFutureListener afterWrite = future -> {
-        if (future.isSuccess()) {
-            ctx.channel().read();
-        }
-        else {
-            future.channel().close();
-            ctx.channel().close();
-        }
-    };
-
     FrontendHandler(ListenerContext listener)
     {
         this.listener = requireNonNull(listener, "listener is null");
@@ -113,7 +103,7 @@ final class FrontendHandler
                 return;
             }
             bytesToBackend = listener.metrics().bytes(listener.name(), target.name(), "to_backend");
-            client.read();
+            client.config().setAutoRead(true);
         });
     }
 
@@ -167,7 +157,28 @@ final class FrontendHandler
         if (msg instanceof ByteBuf buf && bytesToBackend != null) {
             bytesToBackend.inc(buf.readableBytes());
         }
-        backend.writeAndFlush(msg).addListener(afterWrite);
+        // a failed write fires exceptionCaught on the backend, which closes both sides
+        backend.write(msg, backend.voidPromise());
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx)
+    {
+        if (backend != null && backend.isActive()) {
+            backend.flush();
+            if (!backend.isWritable()) {
+                ctx.channel().config().setAutoRead(false);
+            }
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx)
+    {
+        // the client drained what we relayed from the backend: read the backend again
+        if (ctx.channel().isWritable() && backend != null) {
+            backend.config().setAutoRead(true);
+        }
     }
 
     @Override
