@@ -2,8 +2,8 @@ package io.herd.agent.backup;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import io.herd.agent.MinimalConfigs;
 import io.herd.core.config.ConfigException;
-import io.herd.core.config.ConfigLoader;
 import io.herd.core.config.HerdConfig;
 import org.junit.jupiter.api.Test;
 
@@ -15,18 +15,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TestBackupPlan
 {
-    private static final HerdConfig CONFIG = new ConfigLoader(Map.of()).parseString("""
-            scope: batman
-            name: n
-            restapi: {listen: 127.0.0.1:8008}
-            etcd3: {hosts: 127.0.0.1:2379}
-            postgresql:
-              listen: 127.0.0.1:5432
-              data_dir: /tmp/x
-              authentication:
-                superuser: {username: postgres, password: a}
-                replication: {username: replicator, password: b}
-            """);
+    private static final HerdConfig CONFIG = MinimalConfigs.withPostgresql("batman", "");
 
     @Test
     void noArchiveMeansNoBackups()

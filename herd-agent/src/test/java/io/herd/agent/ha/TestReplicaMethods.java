@@ -1,6 +1,6 @@
 package io.herd.agent.ha;
 
-import io.herd.core.config.ConfigLoader;
+import io.herd.agent.MinimalConfigs;
 import io.herd.core.config.HerdConfig;
 import io.herd.postgres.ReplicaMethod;
 import org.junit.jupiter.api.Test;
@@ -16,17 +16,7 @@ class TestReplicaMethods
     @Test
     void spiloMethodNamesMapToBuiltInSteps()
     {
-        HerdConfig config = new ConfigLoader(Map.of()).parseString("""
-                scope: s
-                name: n
-                restapi: {listen: 127.0.0.1:8008}
-                etcd3: {hosts: 127.0.0.1:2379}
-                postgresql:
-                  listen: 127.0.0.1:5432
-                  data_dir: /tmp/x
-                  authentication:
-                    superuser: {username: postgres, password: a}
-                    replication: {username: replicator, password: b}
+        HerdConfig config = MinimalConfigs.withPostgresql("s", """
                   create_replica_method: [wal_e, basebackup_fast_xlog]
                   wal_e: {command: envdir /run/etc/wal-e.d/env bash /scripts/wale_restore.sh, no_leader: 1}
                   basebackup_fast_xlog: {command: /scripts/basebackup.sh, retries: 2}
@@ -52,17 +42,7 @@ class TestReplicaMethods
     @Test
     void methodsKeepTheirOrderAndSettings()
     {
-        HerdConfig config = new ConfigLoader(Map.of()).parseString("""
-                scope: s
-                name: n
-                restapi: {listen: 127.0.0.1:8008}
-                etcd3: {hosts: 127.0.0.1:2379}
-                postgresql:
-                  listen: 127.0.0.1:5432
-                  data_dir: /tmp/x
-                  authentication:
-                    superuser: {username: postgres, password: a}
-                    replication: {username: replicator, password: b}
+        HerdConfig config = MinimalConfigs.withPostgresql("s", """
                   create_replica_methods: [my_restore, basebackup]
                   my_restore:
                     command: /usr/local/bin/restore --fast
