@@ -259,15 +259,13 @@ class Cluster:
 
     def healthy(self):
         """The leader key names a node whose agent runs, whose PostgreSQL is writable and streams to both others."""
-        import psycopg2
         if any(n.proc is None or n.proc.poll() is not None for n in self.nodes):
             return False
         lead = self.leader()
         if lead is None:
             return False
         try:
-            with psycopg2.connect(host="127.0.0.1", port=lead.pg_port, dbname="postgres", user="postgres",
-                                  password=PASSWORD, connect_timeout=1) as conn, conn.cursor() as cur:
+            with connect_node(lead, connect_timeout=1) as conn, conn.cursor() as cur:
                 cur.execute("SELECT pg_is_in_recovery()")
                 if cur.fetchone()[0]:
                     return False
@@ -367,14 +365,20 @@ class Writer(threading.Thread):
         return None, None
 
 
+def connect_node(node, connect_timeout):
+    """A superuser connection to node's PostgreSQL over loopback."""
+    import psycopg2
+    return psycopg2.connect(host="127.0.0.1", port=node.pg_port, dbname="postgres", user="postgres",
+                            password=PASSWORD, connect_timeout=connect_timeout)
+
+
 def postmaster_identity(node, timeout=30):
     """(port, start time) of node's running postmaster; retried, the machine may be busy."""
     import psycopg2
     deadline = time.monotonic() + timeout
     while True:
         try:
-            conn = psycopg2.connect(host="127.0.0.1", port=node.pg_port, dbname="postgres", user="postgres",
-                                    password=PASSWORD, connect_timeout=3)
+            conn = connect_node(node, connect_timeout=3)
             try:
                 with conn.cursor() as cur:
                     cur.execute("SELECT inet_server_port(), pg_postmaster_start_time()::text")
@@ -389,10 +393,8 @@ def postmaster_identity(node, timeout=30):
 
 def is_streaming(node):
     """node's PostgreSQL is in recovery with its WAL receiver streaming."""
-    import psycopg2
     try:
-        conn = psycopg2.connect(host="127.0.0.1", port=node.pg_port, dbname="postgres", user="postgres",
-                                password=PASSWORD, connect_timeout=1)
+        conn = connect_node(node, connect_timeout=1)
         try:
             with conn.cursor() as cur:
                 cur.execute("SELECT pg_is_in_recovery(), (SELECT status FROM pg_stat_wal_receiver)")
