@@ -79,16 +79,16 @@ public final class Connections
         if (after.isPresent() && !after.equals(before)) {
             metrics.leaderChanged();
         }
-        if (before.isPresent() && !before.equals(after)) {
-            for (ListenerConfig listener : listeners.values()) {
-                if (listener.role() == ListenerRole.PRIMARY) {
-                    closeRelayed(listener.name(), before.get());
-                }
-            }
-        }
         for (ListenerConfig listener : listeners.values()) {
             if (listener.role() != ListenerRole.PRIMARY) {
                 closeRemoved(listener, previous, current);
+            }
+            else if (before.isPresent() && !before.equals(after)) {
+                int count = closeRelayed(listener.name(), before.get());
+                if (count > 0) {
+                    metrics.demotedClosed(listener.name(), before.get(), count);
+                    log.info("Closed {} client connection(s) of listener {} to {}: it is no longer the leader", count, listener.name(), before.get());
+                }
             }
         }
         for (Map.Entry<String, Queue<Runnable>> entry : waiters.entrySet()) {
@@ -116,28 +116,26 @@ public final class Connections
             if (now.contains(backend.name()) || fallbackPrimary) {
                 continue;
             }
-            ChannelGroup group = relayed.get(new Key(listener.name(), backend.name()));
-            if (group == null || group.isEmpty()) {
+            int count = closeRelayed(listener.name(), backend.name());
+            if (count == 0) {
                 continue;
             }
-            int count = group.size();
-            group.close();
             metrics.removedClosed(listener.name(), backend.name(), count);
             log.info("Closed {} client connection(s) of listener {} to {}: it no longer qualifies as a {} backend", count, listener.name(), backend.name(),
                     listener.role().name().toLowerCase(java.util.Locale.ROOT));
         }
     }
 
-    private void closeRelayed(String listener, String backend)
+    /** Closes the listener's clients relayed to backend; how many there were. */
+    private int closeRelayed(String listener, String backend)
     {
         ChannelGroup group = relayed.get(new Key(listener, backend));
         if (group == null || group.isEmpty()) {
-            return;
+            return 0;
         }
         int count = group.size();
         group.close();
-        metrics.demotedClosed(listener, backend, count);
-        log.info("Closed {} client connection(s) of listener {} to {}: it is no longer the leader", count, listener, backend);
+        return count;
     }
 
     private record Key(String listener, String backend)
