@@ -707,17 +707,11 @@ public final class PostgresServer
             localTimeline = local.minRecoveryEndTimeline() != 0 ? local.minRecoveryEndTimeline() : local.timeline();
             localWalEnd = Math.max(local.minRecoveryEndLsn(), local.checkpointLsn() + 1);
         }
-        try (PostgresSql sql = PostgresSql.connect(source.host(), source.port(), new Credentials(source.user(), source.password()), SQL_TIMEOUT)) {
-            int sourceTimeline = sql.currentTimeline();
-            Optional<String> history = sourceTimeline > 1 ? sql.readWalDirectoryFile(String.format("%08X.history", sourceTimeline)) : Optional.empty();
-            boolean diverged = TimelineDivergence.diverged(localTimeline, localWalEnd, sourceTimeline, history);
-            log.info("local timeline {} up to {}, source {} on timeline {}: {}", localTimeline, Lsn.format(localWalEnd), source, sourceTimeline,
-                    diverged ? "diverged, needs pg_rewind" : "can follow");
-            return diverged;
-        }
-        catch (SQLException e) {
-            throw new PostgresException("cannot check timeline of " + source + ": " + e.getMessage(), e);
-        }
+        SourceTimeline remote = sourceTimeline(source);
+        boolean diverged = TimelineDivergence.diverged(localTimeline, localWalEnd, remote.timeline(), remote.history());
+        log.info("local timeline {} up to {}, source {} on timeline {}: {}", localTimeline, Lsn.format(localWalEnd), source, remote.timeline(),
+                diverged ? "diverged, needs pg_rewind" : "can follow");
+        return diverged;
     }
 
     /**
@@ -732,20 +726,35 @@ public final class PostgresServer
         if (!local.inRecovery() || local.replayLsn().isEmpty()) {
             return false;
         }
-        try (PostgresSql sql = PostgresSql.connect(source.host(), source.port(), new Credentials(source.user(), source.password()), SQL_TIMEOUT)) {
-            int sourceTimeline = sql.currentTimeline();
-            if (sourceTimeline <= local.timeline()) {
-                return false;
-            }
-            Optional<String> history = sql.readWalDirectoryFile(String.format("%08X.history", sourceTimeline));
-            boolean diverged = TimelineDivergence.diverged(local.timeline(), local.replayLsn().getAsLong(), sourceTimeline, history);
-            log.info("replayed timeline {} up to {}, source {} on timeline {}: {}", local.timeline(), Lsn.format(local.replayLsn().getAsLong()), source,
-                    sourceTimeline, diverged ? "replayed past the fork, needs pg_rewind" : "can follow");
-            return diverged;
+        SourceTimeline remote = sourceTimeline(source);
+        if (remote.timeline() <= local.timeline()) {
+            return false;
+        }
+        boolean diverged = TimelineDivergence.diverged(local.timeline(), local.replayLsn().getAsLong(), remote.timeline(), remote.history());
+        log.info("replayed timeline {} up to {}, source {} on timeline {}: {}", local.timeline(), Lsn.format(local.replayLsn().getAsLong()), source,
+                remote.timeline(), diverged ? "replayed past the fork, needs pg_rewind" : "can follow");
+        return diverged;
+    }
+
+    /** The timeline source writes (or last checkpointed) and its history file, empty on timeline 1. */
+    private static SourceTimeline sourceTimeline(ReplicationSource source)
+    {
+        try (PostgresSql sql = connect(source, SQL_TIMEOUT)) {
+            int timeline = sql.currentTimeline();
+            Optional<String> history = timeline > 1 ? sql.readWalDirectoryFile(String.format("%08X.history", timeline)) : Optional.empty();
+            return new SourceTimeline(timeline, history);
         }
         catch (SQLException e) {
             throw new PostgresException("cannot check timeline of " + source + ": " + e.getMessage(), e);
         }
+    }
+
+    private record SourceTimeline(int timeline, Optional<String> history) {}
+
+    private static PostgresSql connect(ReplicationSource source, Duration socketTimeout)
+            throws SQLException
+    {
+        return PostgresSql.connect(source.host(), source.port(), new Credentials(source.user(), source.password()), socketTimeout);
     }
 
     /**
@@ -788,7 +797,7 @@ public final class PostgresServer
      */
     private void requireCheckpointOnCurrentTimeline(ReplicationSource source)
     {
-        try (PostgresSql sql = PostgresSql.connect(source.host(), source.port(), new Credentials(source.user(), source.password()), CHECKPOINT_TIMEOUT)) {
+        try (PostgresSql sql = connect(source, CHECKPOINT_TIMEOUT)) {
             int current = sql.currentTimeline();
             if (sql.checkpointTimeline() >= current) {
                 return;
