@@ -1,5 +1,6 @@
 package io.herd.backup.storage;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -75,7 +76,7 @@ public final class FileStorage
         Path target = resolve(key);
         Path temp = tempFor(target);
         FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
         return new UploadStream()
         {
             private boolean done;
