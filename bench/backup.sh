@@ -14,6 +14,8 @@
 # Usage: bench/backup.sh      (as root it re-runs itself as the unprivileged user 'herd'; needs pgbackrest, pgbench)
 #   SCALE=150 DURATION=30 BACKLOG=64 CLIENTS=4 PROCS=2 bench/backup.sh     (SKIP_WAL=1: only the base backups,
 #   SKIP_BASE=1: only the WAL archiving; a small SCALE such as 10 is then enough)
+#   WAL_PHASES: which archivers, in which order (default: herd-daemon+client herd-daemon+python-client
+#   pgbackrest-sync pgbackrest-async; herd-daemon+client is bin/herd-wal-client, i.e. the native client when built)
 #   HERD_CP: java classpath holding io.herd.backup.cli.HerdBackupMain (default: herd-backup/target/classes and its
 #   runtime dependencies, from an offline `mvn dependency:build-classpath` with repository HERD_M2)
 # Everything lives in one temp directory; the script stops exactly the processes it started (by PID) and removes it.
@@ -21,13 +23,14 @@ set -euo pipefail
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 if [ "$(id -u)" = 0 ]; then
     exec runuser -u herd -- env HOME=/var/lib/herd PATH="/usr/local/bin:/usr/bin:/bin" SCALE="${SCALE:-}" DURATION="${DURATION:-}" \
-        BACKLOG="${BACKLOG:-}" SKIP_WAL="${SKIP_WAL:-}" SKIP_BASE="${SKIP_BASE:-}" CLIENTS="${CLIENTS:-}" PROCS="${PROCS:-}" HERD_CP="${HERD_CP:-}" HERD_DAEMON_JAVA_OPTS="${HERD_DAEMON_JAVA_OPTS:-}" HERD_M2="${HERD_M2:-}" "$0" "$@"
+        BACKLOG="${BACKLOG:-}" SKIP_WAL="${SKIP_WAL:-}" SKIP_BASE="${SKIP_BASE:-}" CLIENTS="${CLIENTS:-}" PROCS="${PROCS:-}" WAL_PHASES="${WAL_PHASES:-}" HERD_CP="${HERD_CP:-}" HERD_DAEMON_JAVA_OPTS="${HERD_DAEMON_JAVA_OPTS:-}" HERD_M2="${HERD_M2:-}" "$0" "$@"
 fi
 SCALE=${SCALE:-150}
 DURATION=${DURATION:-30}
 BACKLOG=${BACKLOG:-64}
 CLIENTS=${CLIENTS:-4}
 PROCS=${PROCS:-2}
+WAL_PHASES=${WAL_PHASES:-herd-daemon+client herd-daemon+python-client pgbackrest-sync pgbackrest-async}
 HERD_M2=${HERD_M2:-/var/lib/herd/m2}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 command -v pgbackrest >/dev/null || { echo "pgbackrest is not installed (apt-get install -y pgbackrest)" >&2; exit 1; }
@@ -120,6 +123,8 @@ for _ in $(seq 1 150); do [ -S "$work/wal.sock" ] && break; sleep 0.2; done
 [ -S "$work/wal.sock" ] || { cat "$work/daemon.log" >&2; exit 1; }
 
 HERD_ARCHIVE="$repo/bin/herd-wal-client $work/wal.sock wal-push %p"
+# The Python client alone (what runs where no C compiler built herd-backup/target/herd-wal-client), for comparison
+HERD_ARCHIVE_PY="/usr/bin/python3 -IS $repo/bin/herd-wal-client.py $work/wal.sock wal-push %p"
 PGBR_SYNC="pgbackrest --config=$work/pgbackrest.conf --stanza=bench --no-archive-async archive-push %p"
 PGBR_ASYNC="pgbackrest --config=$work/pgbackrest.conf --stanza=bench --archive-async archive-push %p"
 
@@ -166,10 +171,13 @@ backlog() {
     result "wal-backlog $label: $n segments archived in $(calc "round($t1 - $t0, 2)") s = $(calc "round($n / ($t1 - $t0), 2)") seg/s" \
         "($(calc "round($n * 16 / ($t1 - $t0), 1)") MB/s of WAL)"
 }
-[ "${SKIP_WAL:-0}" = 1 ] || for phase in "herd-daemon+client|$HERD_ARCHIVE" "pgbackrest-sync|$PGBR_SYNC" "pgbackrest-async|$PGBR_ASYNC"; do
-    echo "WAL phase ${phase%%|*} ..." >&2
-    under_load "${phase%%|*}" "${phase#*|}"
-    backlog "${phase%%|*}" "${phase#*|}"
+declare -A ARCHIVERS=([herd-daemon+client]=$HERD_ARCHIVE [herd-daemon+python-client]=$HERD_ARCHIVE_PY
+    [pgbackrest-sync]=$PGBR_SYNC [pgbackrest-async]=$PGBR_ASYNC)
+[ "${SKIP_WAL:-0}" = 1 ] || for label in $WAL_PHASES; do
+    [ -n "${ARCHIVERS[$label]:-}" ] || { echo "unknown WAL phase $label (one of ${!ARCHIVERS[*]})" >&2; exit 1; }
+    echo "WAL phase $label ..." >&2
+    under_load "$label" "${ARCHIVERS[$label]}"
+    backlog "$label" "${ARCHIVERS[$label]}"
 done
 [ "${SKIP_WAL:-0}" = 1 ] || result "WAL objects: herd $(find "$work/herd-repo/wal_005" -type f | wc -l) ($(du -sm "$work/herd-repo/wal_005" | cut -f1) MB)," \
     "pgbackrest $(find "$work/pgbr-repo/archive" -type f -name '0*' | wc -l) ($(du -sm "$work/pgbr-repo/archive" | cut -f1) MB)"

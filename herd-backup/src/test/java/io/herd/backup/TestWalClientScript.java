@@ -4,11 +4,14 @@ import io.herd.backup.daemon.WalDaemon;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,13 +19,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * bin/herd-wal-client (the no-JVM archive_command/restore_command client) against a real {@link WalDaemon} on a temp
- * socket and a real filesystem archive: push, fetch, not found, daemon errors and an unreachable socket; then per-call
- * latency compared with the JVM client {@code DaemonClientMain} (printed, not asserted: the machine may be shared).
+ * The no-JVM archive_command/restore_command clients (the native one built from herd-backup/src/main/c, the Python
+ * one, and bin/herd-wal-client, which runs whichever is there) against a real {@link WalDaemon} on a temp socket and
+ * a real filesystem archive: push, fetch, not found, daemon errors and an unreachable socket; then per-call latency
+ * compared with the JVM client {@code DaemonClientMain} (printed, not asserted: the machine may be shared).
  */
 class TestWalClientScript
 {
@@ -31,12 +37,18 @@ class TestWalClientScript
     @TempDir
     Path temp;
 
-    @Test
+    static Stream<String> clients()
+    {
+        return Stream.of("bin/herd-wal-client", "bin/herd-wal-client.py", "herd-backup/target/herd-wal-client");
+    }
+
+    @ParameterizedTest
+    @MethodSource("clients")
     @Timeout(300)
-    void scriptPushesFetchesAndReportsNotFound()
+    void clientPushesFetchesAndReportsNotFound(String client)
             throws Exception
     {
-        Path script = script();
+        Path script = client(client);
         Path pgData = Files.createDirectories(temp.resolve("pgdata"));
         Files.createDirectories(pgData.resolve("pg_wal"));
         byte[] content = new byte[16 << 20];
@@ -79,12 +91,27 @@ class TestWalClientScript
             assertThat(unreachable.exitCode()).as("no daemon must not look like 'not found'").isEqualTo(1);
             assertThat(unreachable.stderr()).contains("cannot reach");
 
-            measureLatency(script, socket, pgData);
+            measureLatency(client, script, socket, pgData);
         }
     }
 
+    @Test
+    void launcherFallsBackToThePythonClientWhereNoNativeClientWasBuilt()
+            throws Exception
+    {
+        // an installation of bin/ alone, without herd-backup/target/herd-wal-client beside it
+        Path bin = Files.createDirectories(temp.resolve("install").resolve("bin"));
+        for (String name : List.of("herd-wal-client", "herd-wal-client.py")) {
+            Files.copy(client("bin/" + name), bin.resolve(name), StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        Result result = run(temp, bin.resolve("herd-wal-client").toString(), temp.resolve("nobody.sock").toString(), "wal-push", "pg_wal/" + SEGMENT);
+        assertThat(result.exitCode()).isEqualTo(1);
+        // Python words an OSError as "[Errno 2] ..."; the native client prints strerror alone
+        assertThat(result.stderr()).contains("cannot reach").contains("[Errno");
+    }
+
     /** Median and mean wall time per wal-fetch call: the script vs the JVM client, against the same daemon. */
-    private void measureLatency(Path script, Path socket, Path pgData)
+    private void measureLatency(String label, Path script, Path socket, Path pgData)
             throws Exception
     {
         Path classes = Path.of(WalDaemon.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -102,8 +129,8 @@ class TestWalClientScript
                     "wal-fetch", "0000000100000000000000FF", "pg_wal/X").exitCode()).isEqualTo(74);
             jvmNanos[i] = System.nanoTime() - start;
         }
-        System.out.printf("herd-wal-client latency over %d calls: script median %.1f ms mean %.1f ms; DaemonClientMain (JVM) median %.1f ms mean %.1f ms%n",
-                calls, median(scriptNanos), mean(scriptNanos), median(jvmNanos), mean(jvmNanos));
+        System.out.printf("%s latency over %d calls: median %.1f ms mean %.1f ms; DaemonClientMain (JVM) median %.1f ms mean %.1f ms%n",
+                label, calls, median(scriptNanos), mean(scriptNanos), median(jvmNanos), mean(jvmNanos));
     }
 
     private static double median(long[] nanos)
@@ -118,13 +145,23 @@ class TestWalClientScript
         return Arrays.stream(nanos).average().orElse(0) / 1e6;
     }
 
-    private static Path script()
+    private static Path client(String relativePath)
     {
-        // surefire runs in the module directory; the script lives in the repository's bin/
+        // surefire runs in the module directory; the clients live in the repository's bin/ and this module's target/
         Path base = Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
-        Path script = base.resolveSibling("bin").resolve("herd-wal-client");
-        assertThat(script).as("bin/herd-wal-client").isExecutable();
-        return script;
+        Path client = base.resolveSibling(relativePath);
+        if (relativePath.startsWith("herd-backup/target/")) {
+            // built in the compile phase whenever a C compiler is present (scripts/install-deps installs one)
+            assumeTrue(Files.isExecutable(client) || !compilerPresent(), "no C compiler, so no native client was built");
+        }
+        assertThat(client).as(relativePath).isExecutable();
+        return client;
+    }
+
+    private static boolean compilerPresent()
+    {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(directory -> !directory.isEmpty() && Files.isExecutable(Path.of(directory, System.getenv().getOrDefault("CC", "cc"))));
     }
 
     private record Result(int exitCode, String stderr) {}
