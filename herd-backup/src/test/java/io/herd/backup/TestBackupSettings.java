@@ -46,6 +46,7 @@ class TestBackupSettings
                 Map.entry("WALG_UPLOAD_CONCURRENCY", "4"),
                 Map.entry("WALG_PREVENT_WAL_OVERWRITE", "true"),
                 Map.entry("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/backup"),
+                Map.entry("AWS_ENDPOINT_URL_STS", "https://sts.eu-central-1.amazonaws.com"),
                 Map.entry("AWS_ACCESS_KEY_ID", "AKIA"),
                 Map.entry("AWS_SECRET_ACCESS_KEY", "secret")));
         S3Settings s3 = settings.s3().orElseThrow();
@@ -59,6 +60,7 @@ class TestBackupSettings
         assertThat(s3.storageClass()).contains("STANDARD_IA");
         assertThat(s3.uploadConcurrency()).isEqualTo(4);
         assertThat(s3.roleArn()).contains("arn:aws:iam::123456789012:role/backup");
+        assertThat(s3.stsEndpoint()).contains(URI.create("https://sts.eu-central-1.amazonaws.com"));
         assertThat(s3.webIdentityConfigured()).isFalse();
         assertThat(s3.staticKeys().orElseThrow().toString()).doesNotContain("secret");
         assertThat(settings.compression()).isEqualTo(Compression.BROTLI);
@@ -77,6 +79,7 @@ class TestBackupSettings
                 "WALG_PREVENT_WAL_OVERWRITE='yes please' is invalid: expected true or false");
         assertInvalid(Map.of("WALG_S3_PREFIX", "bucket/path"), "WALG_S3_PREFIX='bucket/path' is invalid: expected s3://bucket/path");
         assertInvalid(Map.of("WALG_S3_PREFIX", "s3://b-1/p", "AWS_ENDPOINT", "minio:9000"), "AWS_ENDPOINT='minio:9000' is invalid");
+        assertInvalid(Map.of("WALG_S3_PREFIX", "s3://b-1/p", "AWS_ENDPOINT_URL_STS", "sts"), "AWS_ENDPOINT_URL_STS='sts' is invalid");
         assertInvalid(Map.of("WALG_S3_PREFIX", "s3://b-1/p", "WALG_S3_SSE", "rot13"), "WALG_S3_SSE='rot13' is invalid");
         assertInvalid(Map.of("WALG_FILE_PREFIX", "relative/dir"), "WALG_FILE_PREFIX='relative/dir' is invalid: expected an absolute directory path");
         assertInvalid(Map.of(), "no storage configured");

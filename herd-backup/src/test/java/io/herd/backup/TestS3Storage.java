@@ -5,6 +5,7 @@ import io.herd.backup.storage.UploadStream;
 import io.herd.backup.testing.Cli;
 import io.herd.backup.testing.RecordingRelay;
 import io.herd.backup.testing.S3ProxyServer;
+import io.herd.backup.testing.StsStandIn;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,50 @@ class TestS3Storage
         Cli.Result fetch = Cli.run(env, "wal-fetch", "000000010000000000000001", temp.resolve("x").toString());
         assertThat(fetch.exitCode()).isEqualTo(126);
         assertThat(fetch.err()).hasLineCount(1);
+    }
+
+    @Test
+    void withARoleArnTheAssumedRolesCredentialsAreWhatReachesS3()
+            throws Exception
+    {
+        try (StsStandIn sts = new StsStandIn(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY, false)) {
+            // the base keys alone are refused by the store: only the role's temporary keys open it
+            Map<String, String> env = roleEnvironment(sts);
+            Path segment = Files.write(temp.resolve("000000010000000000000005"), new byte[16 << 20]);
+            Cli.Result push = Cli.run(env, "wal-push", segment.toString());
+            assertThat(push.exitCode()).as(push.err()).isEqualTo(0);
+            assertThat(Cli.run(env, "wal-fetch", "000000010000000000000005", temp.resolve("fetched").toString()).exitCode()).isEqualTo(0);
+            assertThat(temp.resolve("fetched")).hasSameBinaryContentAs(segment);
+
+            assertThat(sts.requests()).isNotEmpty().allSatisfy(request -> {
+                assertThat(request.form()).containsEntry("Action", "AssumeRole")
+                        .containsEntry("RoleArn", "arn:aws:iam::123456789012:role/herd-backup")
+                        .containsEntry("RoleSessionName", "herd-backup");
+                assertThat(request.authorization()).contains("Credential=base-key/");
+            });
+        }
+    }
+
+    @Test
+    void aRefusedAssumeRoleGivesOneClearLine()
+            throws Exception
+    {
+        try (StsStandIn sts = new StsStandIn(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY, true)) {
+            Cli.Result list = Cli.run(roleEnvironment(sts), "backup-list");
+            assertThat(list.exitCode()).isEqualTo(1);
+            assertThat(list.err()).isEqualTo("herd backup-list: cannot assume the role AWS_ROLE_ARN='arn:aws:iam::123456789012:role/herd-backup' (AccessDenied):"
+                    + " check the base credentials and the role's trust policy\n");
+        }
+    }
+
+    private static Map<String, String> roleEnvironment(StsStandIn sts)
+    {
+        Map<String, String> env = new HashMap<>(s3.environment("herd-errors", "role"));
+        env.put("AWS_ACCESS_KEY_ID", "base-key");
+        env.put("AWS_SECRET_ACCESS_KEY", "base-secret");
+        env.put("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/herd-backup");
+        env.put("AWS_ENDPOINT_URL_STS", sts.endpoint().toString());
+        return env;
     }
 
     @Test

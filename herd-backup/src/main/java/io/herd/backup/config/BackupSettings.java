@@ -108,7 +108,9 @@ public record BackupSettings(
         if (bucket.length() < 3 || !bucket.matches("[a-z0-9][a-z0-9.\\-_]*")) {
             throw InvalidSettingException.invalid(name, prefix, "s3://bucket/path with a valid bucket name");
         }
-        Optional<URI> endpoint = env.get("AWS_ENDPOINT").map(value -> endpoint(value));
+        Optional<URI> endpoint = env.get("AWS_ENDPOINT").map(value -> endpoint("AWS_ENDPOINT", value));
+        // the SDK's own name for a service-specific endpoint: an STS VPC endpoint, or a private STS-compatible service
+        Optional<URI> stsEndpoint = env.get("AWS_ENDPOINT_URL_STS").map(value -> endpoint("AWS_ENDPOINT_URL_STS", value));
         Optional<String> sse = env.get("WALG_S3_SSE");
         sse.ifPresent(value -> {
             if (!value.equals("AES256") && !value.equals("aws:kms") && !value.equals("aws:kms:dsse")) {
@@ -169,11 +171,12 @@ public record BackupSettings(
                 keys,
                 roleArn,
                 env.get("AWS_ROLE_SESSION_NAME").orElse("herd-backup"),
+                stsEndpoint,
                 env.get("AWS_WEB_IDENTITY_TOKEN_FILE").isPresent(),
                 checksums.equals("when_required") || validation.equals("when_required"));
     }
 
-    private static URI endpoint(String value)
+    private static URI endpoint(String name, String value)
     {
         // Spilo writes endpoints as "proto+path://host:port"; the "+path" part only selects path-style addressing
         String normalized = value.replaceFirst("^(https?)\\+(path|virtual)://", "$1://");
@@ -186,7 +189,7 @@ public record BackupSettings(
         catch (URISyntaxException ignored) {
             // reported below
         }
-        throw InvalidSettingException.invalid("AWS_ENDPOINT", value, "a URL such as http://minio:9000 or https://s3.example.com");
+        throw InvalidSettingException.invalid(name, value, "a URL such as http://minio:9000 or https://s3.example.com");
     }
 
     public int walSegmentsPerLogId()

@@ -21,6 +21,7 @@ public record S3Settings(
         Optional<StaticKeys> staticKeys,
         Optional<String> roleArn,
         String roleSessionName,
+        Optional<URI> stsEndpoint,
         boolean webIdentityConfigured,
         boolean checksumsWhenRequired)
 {
@@ -36,6 +37,7 @@ public record S3Settings(
         requireNonNull(staticKeys, "staticKeys is null");
         requireNonNull(roleArn, "roleArn is null");
         requireNonNull(roleSessionName, "roleSessionName is null");
+        requireNonNull(stsEndpoint, "stsEndpoint is null");
     }
 
     public String location()

@@ -31,7 +31,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.StorageClass;
 import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.StsClientBuilder;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
+import software.amazon.awssdk.services.sts.model.StsException;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -117,12 +119,12 @@ public final class S3Storage
             // with a web identity token file the default chain assumes the role itself
             return base;
         }
-        StsClient sts = StsClient.builder()
+        StsClientBuilder sts = StsClient.builder()
                 .region(Region.of(settings.region().orElse("us-east-1")))
-                .credentialsProvider(base)
-                .build();
+                .credentialsProvider(base);
+        settings.stsEndpoint().ifPresent(sts::endpointOverride);
         return StsAssumeRoleCredentialsProvider.builder()
-                .stsClient(sts)
+                .stsClient(sts.build())
                 .refreshRequest(request -> request.roleArn(settings.roleArn().get()).roleSessionName(settings.roleSessionName()))
                 .build();
     }
@@ -300,22 +302,25 @@ public final class S3Storage
 
     private IOException translate(String what, AwsServiceException e)
     {
-        {
-            String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-            if ("NoSuchBucket".equals(code)) {
-                return new StorageException("S3 bucket '" + settings.bucket() + "' does not exist (" + settings.location() + ")", e);
-            }
-            if (e.statusCode() == 404 && code == null || "NotFound".equals(code)) {
-                return new NotFound();
-            }
-            if (e.statusCode() == 403 || "InvalidAccessKeyId".equals(code) || "SignatureDoesNotMatch".equals(code)) {
-                return new StorageException("S3 denied access to " + settings.location() + " (" + (code == null ? "403" : code)
-                        + "): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ROLE_ARN or the bucket policy", e);
-            }
-            return new StorageException("S3 failed to " + what + " in " + settings.location() + ": "
-                    + (code == null ? "HTTP " + e.statusCode() : code) + " " + firstLine(e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage())
-                    + notImplementedHint(code), e);
+        String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+        if (e instanceof StsException) {
+            // the credentials provider failed before S3 was asked anything: S3 and the bucket policy are not the cause
+            return new StorageException("cannot assume the role AWS_ROLE_ARN='" + settings.roleArn().orElse("") + "' ("
+                    + (code == null ? "HTTP " + e.statusCode() : code) + "): check the base credentials and the role's trust policy", e);
         }
+        if ("NoSuchBucket".equals(code)) {
+            return new StorageException("S3 bucket '" + settings.bucket() + "' does not exist (" + settings.location() + ")", e);
+        }
+        if (e.statusCode() == 404 && code == null || "NotFound".equals(code)) {
+            return new NotFound();
+        }
+        if (e.statusCode() == 403 || "InvalidAccessKeyId".equals(code) || "SignatureDoesNotMatch".equals(code)) {
+            return new StorageException("S3 denied access to " + settings.location() + " (" + (code == null ? "403" : code)
+                    + "): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ROLE_ARN or the bucket policy", e);
+        }
+        return new StorageException("S3 failed to " + what + " in " + settings.location() + ": "
+                + (code == null ? "HTTP " + e.statusCode() : code) + " " + firstLine(e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage())
+                + notImplementedHint(code), e);
     }
 
     /** S3-compatible stores answer 501 NotImplemented to request headers they lack: name the settings that send them. */
