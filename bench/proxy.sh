@@ -12,7 +12,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 if [ "$(id -u)" = 0 ]; then
     exec runuser -u herd -- env HOME=/var/lib/herd CLIENTS="${CLIENTS:-}" THREADS="${THREADS:-}" DURATION="${DURATION:-}" SCALE="${SCALE:-}" \
-        ROUNDS="${ROUNDS:-}" HERD_IO_THREADS="${HERD_IO_THREADS:-}" PIN="${PIN:-}" HERD_CP="${HERD_CP:-}" "$0" "$@"
+        ROUNDS="${ROUNDS:-}" HERD_IO_THREADS="${HERD_IO_THREADS:-}" HERD_JAVA_OPTS="${HERD_JAVA_OPTS:-}" PIN="${PIN:-}" HERD_CP="${HERD_CP:-}" "$0" "$@"
 fi
 CLIENTS=${CLIENTS:-8}
 THREADS=${THREADS:-2}
@@ -51,7 +51,7 @@ wait_ready() {
     return 1
 }
 
-PGPORT=$(free_port); APIPORT=$(free_port); HERDPORT=$(free_port); HAPORT=$(free_port)
+PGPORT=$(free_port); APIPORT=$(free_port); HAPORT=$(free_port)
 
 "$PGBIN/initdb" -D "$work/data" -U postgres --auth=trust >/dev/null
 $(pin_db) "$PGBIN/pg_ctl" start -D "$work/data" -l "$work/postgres.log" -w -o \
@@ -73,21 +73,25 @@ HTTPServer(("127.0.0.1", int(sys.argv[1])), Ok).serve_forever()
 PY
 pids+=($!)
 
-cat > "$work/herd-proxy.yml" <<YML
-proxy:
-  listeners:
-    - {name: primary, bind: 127.0.0.1:$HERDPORT, role: primary}
-  backends:
-    - {name: pg1, postgres: 127.0.0.1:$PGPORT, api: http://127.0.0.1:$APIPORT}
-  health_check: {interval: 3s, timeout: 2s, rise: 2, fall: 3, primary: OPTIONS /primary}
-YML
 if [ -n "${HERD_CP:-}" ]; then
     herd=(java ${HERD_JAVA_OPTS:-} -cp "$HERD_CP" io.herd.cli.Herd)
 else
     herd=("$repo/bin/herd")
 fi
-$(pin_proxy) "${herd[@]}" proxy --io-threads "$HERD_IO_THREADS" "$work/herd-proxy.yml" >"$work/herd-proxy.log" 2>&1 &
+declare -A port pid
+port[direct]=$PGPORT
+port[herd]=$(free_port)
+cat > "$work/herd.yml" <<YML
+proxy:
+  listeners:
+    - {name: primary, bind: 127.0.0.1:${port[herd]}, role: primary}
+  backends:
+    - {name: pg1, postgres: 127.0.0.1:$PGPORT, api: http://127.0.0.1:$APIPORT}
+  health_check: {interval: 3s, timeout: 2s, rise: 2, fall: 3, primary: OPTIONS /primary}
+YML
+$(pin_proxy) "${herd[@]}" proxy --io-threads "$HERD_IO_THREADS" "$work/herd.yml" >"$work/herd.log" 2>&1 &
 pids+=($!)
+pid[herd]=$!
 
 cat > "$work/haproxy.cfg" <<CFG
 global
@@ -108,43 +112,60 @@ listen primary
 CFG
 $(pin_proxy) haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
 pids+=($!)
+pid[haproxy]=$!
+port[haproxy]=$HAPORT
+targets=(direct herd haproxy)
 
-wait_ready "$PGPORT"; wait_ready "$HERDPORT" || { cat "$work/herd-proxy.log" >&2; exit 1; }; wait_ready "$HAPORT"
+for target in "${targets[@]}"; do
+    wait_ready "${port[$target]}" || { cat "$work/$target.log" >&2; exit 1; }
+done
 
-run() { # mode target port -> tps
+run() { # mode target port -> "tps transactions"
     local flags=()
     [ "$1" = select-only ] && flags=(-S)
     $(pin_db) pgbench -n "${flags[@]}" -c "$CLIENTS" -j "$THREADS" -T "$DURATION" -h 127.0.0.1 -p "$3" -U postgres postgres 2>/dev/null \
-        | awk '/^tps = .*without initial connection time/ {print $3}'
+        | awk '/^number of transactions actually processed/ {n = $NF} /^tps = .*without initial connection time/ {t = $3} END {print t, n}'
 }
+# CPU time (user + system, clock ticks) a process has used so far: the proxies' cost per transaction is what they
+# take away from PostgreSQL and pgbench on shared cores
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICK=$(getconf CLK_TCK)
 
 # warm up: JIT-compile the relay path and open the pools before anything is measured
-for port in "$HERDPORT" "$HAPORT" "$PGPORT"; do
-    $(pin_db) pgbench -n -S -c "$CLIENTS" -j "$THREADS" -T 5 -h 127.0.0.1 -p "$port" -U postgres postgres >/dev/null 2>&1
+for target in "${targets[@]}"; do
+    $(pin_db) pgbench -n -S -c "$CLIENTS" -j "$THREADS" -T 5 -h 127.0.0.1 -p "${port[$target]}" -U postgres postgres >/dev/null 2>&1
 done
 
-declare -A tps
+declare -A tps cpu txns
 for round in $(seq 1 "$ROUNDS"); do
     for mode in select-only tpcb-like; do
-        for target in direct herd haproxy; do
-            case $target in direct) port=$PGPORT ;; herd) port=$HERDPORT ;; haproxy) port=$HAPORT ;; esac
-            echo "starting round $round $mode $target (pids: herd proxy ${pids[1]}, haproxy ${pids[2]})" >&2
-            value=$(run "$mode" "$target" "$port")
-            echo "round $round $mode $target: $value tps" >&2
+        for target in "${targets[@]}"; do
+            p=${pid[$target]:-}
+            before=$([ -z "$p" ] || cpu_ticks "$p")
+            read -r value transactions < <(run "$mode" "$target" "${port[$target]}")
+            used=$([ -z "$p" ] || echo $(( $(cpu_ticks "$p") - before )))
+            echo "round $round $mode $target: $value tps, $transactions transactions${p:+, proxy CPU $used ticks}" >&2
             tps[$mode,$target]=$(python3 -c "print(${tps[$mode,$target]:-0} + $value)")
+            cpu[$mode,$target]=$(( ${cpu[$mode,$target]:-0} + ${used:-0} ))
+            txns[$mode,$target]=$(( ${txns[$mode,$target]:-0} + transactions ))
         done
     done
 done
 
 echo "pgbench -c $CLIENTS -j $THREADS -T $DURATION, scale $SCALE, $ROUNDS round(s), herd --io-threads $HERD_IO_THREADS, pinned: $PIN, $(nproc) CPUs"
 echo
-echo "| workload | direct tps | herd proxy tps | HAProxy tps | herd / direct | HAProxy / direct | herd / HAProxy |"
-echo "|---|---|---|---|---|---|---|"
+echo "| workload | target | tps | / direct | / HAProxy | proxy CPU per transaction |"
+echo "|---|---|---|---|---|---|"
 for mode in select-only tpcb-like; do
-    python3 - "$mode" "${tps[$mode,direct]}" "${tps[$mode,herd]}" "${tps[$mode,haproxy]}" "$ROUNDS" <<'PY'
+    for target in "${targets[@]}"; do
+        python3 - "$mode" "$target" "$ROUNDS" "${tps[$mode,$target]}" "${tps[$mode,direct]}" "${tps[$mode,haproxy]}" \
+            "${cpu[$mode,$target]}" "${txns[$mode,$target]}" "$TICK" <<'PY'
 import sys
-mode, d, h, a, n = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
-d, h, a = d / n, h / n, a / n
-print(f"| {mode} | {d:.0f} | {h:.0f} | {a:.0f} | {h/d:.2f}x | {a/d:.2f}x | {h/a:.2f}x |")
+mode, target, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+t, d, a = (float(v) / n for v in sys.argv[4:7])
+ticks, transactions, tick = (int(v) for v in sys.argv[7:10])
+cpu = "" if target == "direct" else f"{ticks / tick / transactions * 1e6:.1f} µs"
+print(f"| {mode} | {target} | {t:.0f} | {t/d:.2f}x | {t/a:.2f}x | {cpu} |")
 PY
+    done
 done
