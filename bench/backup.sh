@@ -152,6 +152,11 @@ under_load() {
         "archived during load $((a1 - a0)) = $(calc "round(($a1 - $a0) / ($t1 - $t0), 2)") seg/s;" \
         "lag (.ready) mean ${stats% *} max ${stats#* } segments; drain after load $(calc "round($t2 - $t1, 1)") s"
 }
+# CPU time the whole machine spent busy (not idle, not waiting for I/O), in clock ticks: while a backlog drains, the
+# archiver, its clients, PostgreSQL and the kernel all work for the archive, so busy time per segment is the cost of
+# archiving it, whatever the scheduler made of the two cores
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8; exit}' /proc/stat; }
+TICK=$(getconf CLK_TCK)
 backlog() {
     local label=$1 command=$2 bench n t0 t1
     set_archive ''
@@ -164,12 +169,14 @@ backlog() {
     sql "select pg_switch_wal()" >/dev/null
     sleep 1
     n=$(ready_count)
+    c0=$(busy_ticks)
     t0=$(now)
     set_archive "$command"
     wait_drained 900
     t1=$(now)
+    c1=$(busy_ticks)
     result "wal-backlog $label: $n segments archived in $(calc "round($t1 - $t0, 2)") s = $(calc "round($n / ($t1 - $t0), 2)") seg/s" \
-        "($(calc "round($n * 16 / ($t1 - $t0), 1)") MB/s of WAL)"
+        "($(calc "round($n * 16 / ($t1 - $t0), 1)") MB/s of WAL); machine CPU $(calc "round(($c1 - $c0) * 1000 / $TICK / $n)") ms per segment"
 }
 declare -A ARCHIVERS=([herd-daemon+client]=$HERD_ARCHIVE [herd-daemon+python-client]=$HERD_ARCHIVE_PY
     [pgbackrest-sync]=$PGBR_SYNC [pgbackrest-async]=$PGBR_ASYNC)
