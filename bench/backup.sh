@@ -14,6 +14,7 @@
 # Usage: bench/backup.sh      (as root it re-runs itself as the unprivileged user 'herd'; needs pgbackrest, pgbench)
 #   SCALE=150 DURATION=30 BACKLOG=64 CLIENTS=4 PROCS=2 bench/backup.sh     (SKIP_WAL=1: only the base backups,
 #   SKIP_BASE=1: only the WAL archiving; a small SCALE such as 10 is then enough)
+#   BASE_ROUNDS=3: backups, then restores, alternate herd/pgBackRest this many times; the best of each is reported
 #   WAL_PHASES: which archivers, in which order (default: herd-daemon+client herd-daemon+python-client
 #   pgbackrest-sync pgbackrest-async; herd-daemon+client is bin/herd-wal-client, i.e. the native client when built)
 #   HERD_CP: java classpath holding io.herd.backup.cli.HerdBackupMain (default: herd-backup/target/classes and its
@@ -23,13 +24,14 @@ set -euo pipefail
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 if [ "$(id -u)" = 0 ]; then
     exec runuser -u herd -- env HOME=/var/lib/herd PATH="/usr/local/bin:/usr/bin:/bin" SCALE="${SCALE:-}" DURATION="${DURATION:-}" \
-        BACKLOG="${BACKLOG:-}" SKIP_WAL="${SKIP_WAL:-}" SKIP_BASE="${SKIP_BASE:-}" CLIENTS="${CLIENTS:-}" PROCS="${PROCS:-}" WAL_PHASES="${WAL_PHASES:-}" HERD_CP="${HERD_CP:-}" HERD_DAEMON_JAVA_OPTS="${HERD_DAEMON_JAVA_OPTS:-}" HERD_M2="${HERD_M2:-}" "$0" "$@"
+        BACKLOG="${BACKLOG:-}" SKIP_WAL="${SKIP_WAL:-}" SKIP_BASE="${SKIP_BASE:-}" CLIENTS="${CLIENTS:-}" PROCS="${PROCS:-}" WAL_PHASES="${WAL_PHASES:-}" BASE_ROUNDS="${BASE_ROUNDS:-}" HERD_CP="${HERD_CP:-}" HERD_DAEMON_JAVA_OPTS="${HERD_DAEMON_JAVA_OPTS:-}" HERD_M2="${HERD_M2:-}" "$0" "$@"
 fi
 SCALE=${SCALE:-150}
 DURATION=${DURATION:-30}
 BACKLOG=${BACKLOG:-64}
 CLIENTS=${CLIENTS:-4}
 PROCS=${PROCS:-2}
+BASE_ROUNDS=${BASE_ROUNDS:-3}
 WAL_PHASES=${WAL_PHASES:-herd-daemon+client herd-daemon+python-client pgbackrest-sync pgbackrest-async}
 HERD_M2=${HERD_M2:-/var/lib/herd/m2}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -202,18 +204,31 @@ sql "vacuum"
 sql "checkpoint"
 data_bytes=$(du -sb --exclude=pg_wal "$work/data" | cut -f1)
 result "database before the base backups: PGDATA without pg_wal $(calc "round($data_bytes / 1e6)") MB"
-set_archive "$HERD_ARCHIVE"
-echo "herd backup-push ..." >&2
-herd_push=$(PGHOST=127.0.0.1 timed herd backup-push "$work/data")  # herd connects over TCP (JDBC); cat "$work/last.out" >&2
-set_archive "$PGBR_ASYNC"
-echo "pgbackrest backup ..." >&2
-pgbr_push=$(timed pgbr backup --type=full)
-echo "herd backup-fetch ..." >&2
-herd_fetch=$(timed herd backup-fetch "$work/restore-herd" LATEST); cat "$work/last.out" >&2
-rm -rf "$work/restore-herd"
-echo "pgbackrest restore ..." >&2
-pgbr_fetch=$(timed pgbr restore --pg1-path="$work/restore-pgbr")
-rm -rf "$work/restore-pgbr"
+# backups and restores alternate (herd, pgBackRest, herd, ...), BASE_ROUNDS times each: a restore writes ~2.4 GB into
+# the page cache, a backup follows a checkpoint, and whoever goes first meets a different writeback state; the best
+# of each tool's rounds is reported, every round is listed
+herd_push=; pgbr_push=
+for round in $(seq 1 "$BASE_ROUNDS"); do
+    set_archive "$HERD_ARCHIVE"
+    echo "herd backup-push (round $round) ..." >&2
+    t=$(PGHOST=127.0.0.1 timed herd backup-push "$work/data")  # herd connects over TCP (JDBC)
+    set_archive "$PGBR_ASYNC"
+    echo "pgbackrest backup (round $round) ..." >&2
+    u=$(timed pgbr backup --type=full)
+    result "backup round $round: herd $t s, pgbackrest $u s"
+    herd_push=$(calc "min(${herd_push:-$t}, $t)"); pgbr_push=$(calc "min(${pgbr_push:-$u}, $u)")
+done
+herd_fetch=; pgbr_fetch=
+for round in $(seq 1 "$BASE_ROUNDS"); do
+    echo "herd backup-fetch (round $round) ..." >&2
+    t=$(timed herd backup-fetch "$work/restore-herd" LATEST); cat "$work/last.out" >&2
+    rm -rf "$work/restore-herd"
+    echo "pgbackrest restore (round $round) ..." >&2
+    u=$(timed pgbr restore --pg1-path="$work/restore-pgbr")
+    rm -rf "$work/restore-pgbr"
+    result "restore round $round: herd $t s, pgbackrest $u s"
+    herd_fetch=$(calc "min(${herd_fetch:-$t}, $t)"); pgbr_fetch=$(calc "min(${pgbr_fetch:-$u}, $u)")
+done
 herd_size=$(du -sb "$work/herd-repo/basebackups_005" | cut -f1)
 pgbr_size=$(du -sb "$work/pgbr-repo/backup" | cut -f1)
 result "backup herd: push $herd_push s = $(rate "$herd_push") MB/s, fetch $herd_fetch s = $(rate "$herd_fetch") MB/s, stored $(calc "round($herd_size / 1e6)") MB"
