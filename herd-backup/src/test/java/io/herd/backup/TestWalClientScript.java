@@ -8,6 +8,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,6 +98,24 @@ class TestWalClientScript
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("clients")
+    @Timeout(60)
+    void clientGivesUpOnADaemonThatNeverAnswers(String client)
+            throws Exception
+    {
+        Path socket = temp.resolve("silent.sock");
+        try (ServerSocketChannel silent = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            silent.bind(UnixDomainSocketAddress.of(socket));
+            // accepts (the kernel queues the connection) but never reads or answers
+            long start = System.nanoTime();
+            Result result = run(temp, Map.of("HERD_WAL_CLIENT_TIMEOUT", "0.5"), client(client).toString(), socket.toString(), "wal-push", "pg_wal/" + SEGMENT);
+            assertThat(result.exitCode()).as("a timeout must not look like success or 'not found'").isEqualTo(1);
+            assertThat(result.stderr()).contains("cannot reach").containsIgnoringCase("timed out");
+            assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).isLessThan(30);
+        }
+    }
+
     @Test
     void launcherFallsBackToThePythonClientWhereNoNativeClientWasBuilt()
             throws Exception
@@ -169,11 +190,18 @@ class TestWalClientScript
     private static Result run(Path directory, String... command)
             throws IOException, InterruptedException
     {
+        return run(directory, Map.of(), command);
+    }
+
+    private static Result run(Path directory, Map<String, String> environment, String... command)
+            throws IOException, InterruptedException
+    {
         List<String> arguments = new ArrayList<>(List.of(command));
-        Process process = new ProcessBuilder(arguments)
+        ProcessBuilder builder = new ProcessBuilder(arguments)
                 .directory(directory.toFile())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         process.getOutputStream().close();
         byte[] stderr = process.getErrorStream().readAllBytes();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
