@@ -61,7 +61,7 @@ class TestBackupSettings
         assertThat(s3.uploadConcurrency()).isEqualTo(4);
         assertThat(s3.roleArn()).contains("arn:aws:iam::123456789012:role/backup");
         assertThat(s3.stsEndpoint()).contains(URI.create("https://sts.eu-central-1.amazonaws.com"));
-        assertThat(s3.webIdentityConfigured()).isFalse();
+        assertThat(s3.webIdentityTokenFile()).isEmpty();
         assertThat(s3.staticKeys().orElseThrow().toString()).doesNotContain("secret");
         assertThat(settings.compression()).isEqualTo(Compression.BROTLI);
         assertThat(settings.preventWalOverwrite()).isTrue();
@@ -80,6 +80,8 @@ class TestBackupSettings
         assertInvalid(Map.of("WALG_S3_PREFIX", "bucket/path"), "WALG_S3_PREFIX='bucket/path' is invalid: expected s3://bucket/path");
         assertInvalid(Map.of("WALG_S3_PREFIX", "s3://b-1/p", "AWS_ENDPOINT", "minio:9000"), "AWS_ENDPOINT='minio:9000' is invalid");
         assertInvalid(Map.of("WALG_S3_PREFIX", "s3://b-1/p", "AWS_ENDPOINT_URL_STS", "sts"), "AWS_ENDPOINT_URL_STS='sts' is invalid");
+        assertInvalid(Map.of("WALG_S3_PREFIX", "s3://b-1/p", "AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token"),
+                "AWS_WEB_IDENTITY_TOKEN_FILE='/var/run/token' is set without AWS_ROLE_ARN");
         assertInvalid(Map.of("WALG_S3_PREFIX", "s3://b-1/p", "WALG_S3_SSE", "rot13"), "WALG_S3_SSE='rot13' is invalid");
         assertInvalid(Map.of("WALG_FILE_PREFIX", "relative/dir"), "WALG_FILE_PREFIX='relative/dir' is invalid: expected an absolute directory path");
         assertInvalid(Map.of(), "no storage configured");

@@ -88,6 +88,33 @@ class TestS3Storage
     }
 
     @Test
+    void withAWebIdentityTokenTheRoleIsAssumedWithTheTokenAndItsKeysReachS3()
+            throws Exception
+    {
+        try (StsStandIn sts = new StsStandIn(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY, false)) {
+            Path token = Files.writeString(temp.resolve("web-identity-token"), "eyJhbGciOiJSUzI1NiJ9.first-token\n");
+            Map<String, String> env = new HashMap<>(roleEnvironment(sts));
+            env.remove("AWS_ACCESS_KEY_ID");
+            env.remove("AWS_SECRET_ACCESS_KEY");
+            env.put("AWS_WEB_IDENTITY_TOKEN_FILE", token.toString());
+            Cli.Result list = Cli.run(env, "backup-list");
+            assertThat(list.exitCode()).as(list.err()).isEqualTo(0);
+
+            // the token file is rotated in place (hourly on EKS); what assumes the role next sends the new token
+            Files.writeString(token, "eyJhbGciOiJSUzI1NiJ9.rotated-token\n");
+            assertThat(Cli.run(env, "backup-list").exitCode()).isEqualTo(0);
+
+            assertThat(sts.requests()).extracting(request -> request.form().get("WebIdentityToken"))
+                    .containsExactly("eyJhbGciOiJSUzI1NiJ9.first-token", "eyJhbGciOiJSUzI1NiJ9.rotated-token");
+            assertThat(sts.requests()).allSatisfy(request -> {
+                assertThat(request.form()).containsEntry("Action", "AssumeRoleWithWebIdentity")
+                        .containsEntry("RoleArn", "arn:aws:iam::123456789012:role/herd-backup");
+                assertThat(request.authorization()).as("AssumeRoleWithWebIdentity is not signed").isEqualTo("null");
+            });
+        }
+    }
+
+    @Test
     void aRefusedAssumeRoleGivesOneClearLine()
             throws Exception
     {

@@ -151,6 +151,11 @@ public record BackupSettings(
                 throw InvalidSettingException.invalid("AWS_ROLE_ARN", value, "a role ARN such as arn:aws:iam::123456789012:role/NAME");
             }
         });
+        // EKS (IRSA) and other OIDC setups: the role is assumed with the token in this file, re-read at every refresh
+        Optional<Path> webIdentityTokenFile = env.get("AWS_WEB_IDENTITY_TOKEN_FILE").map(Path::of);
+        if (webIdentityTokenFile.isPresent() && roleArn.isEmpty()) {
+            throw new InvalidSettingException("AWS_WEB_IDENTITY_TOKEN_FILE='" + webIdentityTokenFile.get() + "' is set without AWS_ROLE_ARN: expected both or neither");
+        }
         String checksums = env.lower("AWS_REQUEST_CHECKSUM_CALCULATION").orElse("when_supported");
         if (!checksums.equals("when_supported") && !checksums.equals("when_required")) {
             throw InvalidSettingException.invalid("AWS_REQUEST_CHECKSUM_CALCULATION", checksums, "when_supported or when_required");
@@ -172,7 +177,7 @@ public record BackupSettings(
                 roleArn,
                 env.get("AWS_ROLE_SESSION_NAME").orElse("herd-backup"),
                 stsEndpoint,
-                env.get("AWS_WEB_IDENTITY_TOKEN_FILE").isPresent(),
+                webIdentityTokenFile,
                 checksums.equals("when_required") || validation.equals("when_required"));
     }
 

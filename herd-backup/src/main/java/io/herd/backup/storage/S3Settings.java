@@ -1,6 +1,7 @@
 package io.herd.backup.storage;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
@@ -22,7 +23,7 @@ public record S3Settings(
         Optional<String> roleArn,
         String roleSessionName,
         Optional<URI> stsEndpoint,
-        boolean webIdentityConfigured,
+        Optional<Path> webIdentityTokenFile,
         boolean checksumsWhenRequired)
 {
     public S3Settings
@@ -38,6 +39,7 @@ public record S3Settings(
         requireNonNull(roleArn, "roleArn is null");
         requireNonNull(roleSessionName, "roleSessionName is null");
         requireNonNull(stsEndpoint, "stsEndpoint is null");
+        requireNonNull(webIdentityTokenFile, "webIdentityTokenFile is null");
     }
 
     public String location()

@@ -1,5 +1,6 @@
 package io.herd.backup.storage;
 
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
@@ -33,9 +34,13 @@ import software.amazon.awssdk.services.s3.model.StorageClass;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.StsClientBuilder;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
+import software.amazon.awssdk.services.sts.auth.StsAssumeRoleWithWebIdentityCredentialsProvider;
+import software.amazon.awssdk.services.sts.model.AssumeRoleWithWebIdentityRequest;
 import software.amazon.awssdk.services.sts.model.StsException;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -115,18 +120,48 @@ public final class S3Storage
                         .<software.amazon.awssdk.auth.credentials.AwsCredentials>map(token -> AwsSessionCredentials.create(keys.accessKeyId(), keys.secretAccessKey(), token))
                         .orElseGet(() -> AwsBasicCredentials.create(keys.accessKeyId(), keys.secretAccessKey()))))
                 .orElseGet(() -> DefaultCredentialsProvider.builder().build());
-        if (settings.roleArn().isEmpty() || settings.webIdentityConfigured()) {
-            // with a web identity token file the default chain assumes the role itself
+        if (settings.roleArn().isEmpty()) {
             return base;
         }
+        String roleArn = settings.roleArn().get();
+        if (settings.webIdentityTokenFile().isPresent()) {
+            // built here rather than left to the SDK's default chain, which reads only the process environment: the
+            // agent's YAML can set these too, and AWS_ENDPOINT_URL_STS must reach this STS client as well.
+            // AssumeRoleWithWebIdentity is not signed: the token is the credential.
+            Path tokenFile = settings.webIdentityTokenFile().get();
+            return StsAssumeRoleWithWebIdentityCredentialsProvider.builder()
+                    .stsClient(stsClient(settings, AnonymousCredentialsProvider.create()))
+                    .refreshRequest(() -> AssumeRoleWithWebIdentityRequest.builder()
+                            .roleArn(roleArn)
+                            .roleSessionName(settings.roleSessionName())
+                            .webIdentityToken(readToken(tokenFile))
+                            .build())
+                    .build();
+        }
+        return StsAssumeRoleCredentialsProvider.builder()
+                .stsClient(stsClient(settings, base))
+                .refreshRequest(request -> request.roleArn(roleArn).roleSessionName(settings.roleSessionName()))
+                .build();
+    }
+
+    private static StsClient stsClient(S3Settings settings, AwsCredentialsProvider credentials)
+    {
         StsClientBuilder sts = StsClient.builder()
                 .region(Region.of(settings.region().orElse("us-east-1")))
-                .credentialsProvider(base);
+                .credentialsProvider(credentials);
         settings.stsEndpoint().ifPresent(sts::endpointOverride);
-        return StsAssumeRoleCredentialsProvider.builder()
-                .stsClient(sts.build())
-                .refreshRequest(request -> request.roleArn(settings.roleArn().get()).roleSessionName(settings.roleSessionName()))
-                .build();
+        return sts.build();
+    }
+
+    /** The token is rotated in place (every hour on EKS), so it is read for every refresh, not once. */
+    private static String readToken(Path tokenFile)
+    {
+        try {
+            return Files.readString(tokenFile).strip();
+        }
+        catch (IOException e) {
+            throw SdkClientException.create("cannot read the web identity token AWS_WEB_IDENTITY_TOKEN_FILE='" + tokenFile + "': " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -19,8 +19,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static java.util.Objects.requireNonNull;
 
 /**
- * An STS endpoint on loopback that answers AssumeRole in the AWS query protocol (form-encoded POST, XML answer), as
- * sts.amazonaws.com does, handing out fixed temporary credentials, or refusing with AccessDenied. No STS-compatible
+ * An STS endpoint on loopback that answers AssumeRole and AssumeRoleWithWebIdentity in the AWS query protocol
+ * (form-encoded POST, XML answer), as sts.amazonaws.com does, handing out fixed temporary credentials, or refusing
+ * with AccessDenied. No STS-compatible
  * server is available here, and S3Proxy has none; this covers the wire format and Herd's wiring, not AWS's policy
  * checks. Records each request's form fields and Authorization header.
  */
@@ -71,7 +72,8 @@ public final class StsStandIn
         requests.add(new Request(form, String.valueOf(exchange.getRequestHeaders().getFirst("Authorization"))));
         String xml;
         int status;
-        if (refuse || !"AssumeRole".equals(form.get("Action"))) {
+        String action = String.valueOf(form.get("Action"));
+        if (refuse || !(action.equals("AssumeRole") || action.equals("AssumeRoleWithWebIdentity"))) {
             status = 403;
             xml = """
                     <ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
@@ -83,8 +85,8 @@ public final class StsStandIn
         else {
             status = 200;
             xml = """
-                    <AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
-                      <AssumeRoleResult>
+                    <%sResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+                      <%sResult>
                         <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/herd/%s</Arn><AssumedRoleId>AROA3XFRBF535PLBIFPI4:%s</AssumedRoleId></AssumedRoleUser>
                         <Credentials>
                           <AccessKeyId>%s</AccessKeyId>
@@ -92,11 +94,11 @@ public final class StsStandIn
                           <SessionToken>stand-in-session-token</SessionToken>
                           <Expiration>%s</Expiration>
                         </Credentials>
-                      </AssumeRoleResult>
+                      </%sResult>
                       <ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata>
-                    </AssumeRoleResponse>
-                    """.formatted(form.get("RoleSessionName"), form.get("RoleSessionName"), accessKeyId, secretAccessKey,
-                    Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS));
+                    </%sResponse>
+                    """.formatted(action, action, form.get("RoleSessionName"), form.get("RoleSessionName"), accessKeyId, secretAccessKey,
+                    Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS), action, action);
         }
         byte[] answer = xml.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "text/xml");
