@@ -54,7 +54,7 @@ public final class ProxyCommand
     @Option(names = "--check-interval", paramLabel = "DURATION", description = "Health check interval (e.g. 1s)")
     String checkInterval;
 
-    @Option(names = "--io-threads", description = "Event loop threads relaying bytes (default: twice the cores)")
+    @Option(names = "--io-threads", description = "Event loop threads relaying bytes (default: one per core; 1 relays with the least CPU per transaction on a machine shared with PostgreSQL)")
     int ioThreads;
 
     @Option(names = "--validate-config", description = "Check the configuration and exit.")
@@ -72,6 +72,10 @@ public final class ProxyCommand
         catch (ConfigException e) {
             System.err.println("herd proxy: invalid configuration" + (configFile == null ? "" : " in " + configFile) + ":");
             e.problems().forEach(problem -> System.err.println("  " + problem));
+            return 2;
+        }
+        if (ioThreads < 0) {
+            System.err.println("herd proxy: --io-threads must be 0 (one per core) or more, not " + ioThreads);
             return 2;
         }
         if (validateOnly) {

@@ -28,9 +28,19 @@ public record Transport(String name, EventLoopGroup acceptors, EventLoopGroup wo
         requireNonNull(socketChannel, "socketChannel is null");
     }
 
-    /** @param threads event loop threads for relaying; 0 means Netty's default (twice the cores) */
+    /**
+     * @param threads event loop threads for relaying; 0 means one per core. Not Netty's default of two per core: a
+     *     relay thread never blocks, and on a 2-core machine shared with PostgreSQL each extra thread cost CPU per
+     *     transaction (docs/benchmarks.md); HAProxy likewise runs one thread per core.
+     */
     public static Transport create(int threads)
     {
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads must not be negative: " + threads);
+        }
+        if (threads == 0) {
+            threads = Runtime.getRuntime().availableProcessors();
+        }
         if (Epoll.isAvailable()) {
             return new Transport("epoll", new EpollEventLoopGroup(1, Threads.named("herd-proxy-accept")), new EpollEventLoopGroup(threads, Threads.named("herd-proxy-io")),
                     EpollServerSocketChannel.class, EpollSocketChannel.class);
