@@ -16,8 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -57,6 +59,7 @@ public final class DemoCommand
 
     private final List<Process> started = new ArrayList<>();
     private final List<Process> agentProcesses = new ArrayList<>();
+    private volatile boolean stopping;
 
     @Override
     public Integer call() throws Exception
@@ -125,25 +128,34 @@ public final class DemoCommand
         if (once) {
             return 0;
         }
+        // one etcd client for the whole watch: a client per round left each one's threads behind, and one
+        // created while Ctrl-C was stopping the JVM failed loudly
         String last = "";
-        while (true) {
-            TimeUnit.SECONDS.sleep(5);
-            for (Process process : started) {
-                if (!process.isAlive()) {
-                    System.out.println("(a demo process exited: pid " + process.pid() + ")");
+        Set<Long> reported = new HashSet<>();
+        try (EtcdDcs dcs = dcs()) {
+            while (!stopping) {
+                TimeUnit.SECONDS.sleep(5);
+                if (stopping) {
+                    break;
                 }
-            }
-            try (EtcdDcs dcs = dcs()) {
-                String table = ClusterTable.render("demo", dcs.readFresh());
-                if (!table.equals(last)) {
-                    System.out.print(table);
-                    last = table;
+                for (Process process : started) {
+                    if (!process.isAlive() && reported.add(process.pid())) {
+                        System.out.println("(a demo process exited: pid " + process.pid() + ")");
+                    }
                 }
-            }
-            catch (DcsException e) {
-                System.out.println("(etcd unreachable: " + e.getMessage() + ")");
+                try {
+                    String table = ClusterTable.render("demo", dcs.readFresh());
+                    if (!table.equals(last)) {
+                        System.out.print(table);
+                        last = table;
+                    }
+                }
+                catch (DcsException e) {
+                    System.out.println("(etcd unreachable: " + e.getMessage() + ")");
+                }
             }
         }
+        return 0;
     }
 
     private void startEtcd(Path binary) throws IOException
@@ -309,6 +321,7 @@ public final class DemoCommand
 
     private void stopAll()
     {
+        stopping = true;
         // the agents together (each stops its PostgreSQL; stopping them one by one would only cause failovers),
         // then the stores they need until the end
         List<Process> agents = started.stream().filter(p -> agentProcesses.contains(p)).toList();
