@@ -21,16 +21,16 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class FreePorts
 {
     private static final int LOWEST = 10_000;
+    private static final int EPHEMERAL_START = ephemeralRangeStart();
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     private FreePorts() {}
 
     public static int next()
     {
-        int limit = ephemeralRangeStart();
-        if (limit - LOWEST >= 1_000) {
+        if (EPHEMERAL_START - LOWEST >= 1_000) {
             for (int attempt = 0; attempt < 1_000; attempt++) {
-                int port = ThreadLocalRandom.current().nextInt(LOWEST, limit);
+                int port = ThreadLocalRandom.current().nextInt(LOWEST, EPHEMERAL_START);
                 if (HANDED_OUT.add(port) && bindable(port)) {
                     return port;
                 }
