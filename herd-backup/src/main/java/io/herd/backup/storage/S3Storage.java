@@ -2,6 +2,7 @@ package io.herd.backup.storage;
 
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -115,13 +116,8 @@ public final class S3Storage
 
     private static AwsCredentialsProvider credentialsProvider(S3Settings settings)
     {
-        AwsCredentialsProvider base = settings.staticKeys()
-                .<AwsCredentialsProvider>map(keys -> StaticCredentialsProvider.create(keys.sessionToken()
-                        .<software.amazon.awssdk.auth.credentials.AwsCredentials>map(token -> AwsSessionCredentials.create(keys.accessKeyId(), keys.secretAccessKey(), token))
-                        .orElseGet(() -> AwsBasicCredentials.create(keys.accessKeyId(), keys.secretAccessKey()))))
-                .orElseGet(() -> DefaultCredentialsProvider.builder().build());
         if (settings.roleArn().isEmpty()) {
-            return base;
+            return baseCredentials(settings);
         }
         String roleArn = settings.roleArn().get();
         if (settings.webIdentityTokenFile().isPresent()) {
@@ -139,9 +135,19 @@ public final class S3Storage
                     .build();
         }
         return StsAssumeRoleCredentialsProvider.builder()
-                .stsClient(stsClient(settings, base))
+                .stsClient(stsClient(settings, baseCredentials(settings)))
                 .refreshRequest(request -> request.roleArn(roleArn).roleSessionName(settings.roleSessionName()))
                 .build();
+    }
+
+    /** The keys given in the environment, or the SDK's default chain: what S3 is called with, or what assumes the role. */
+    private static AwsCredentialsProvider baseCredentials(S3Settings settings)
+    {
+        return settings.staticKeys()
+                .<AwsCredentialsProvider>map(keys -> StaticCredentialsProvider.create(keys.sessionToken()
+                        .<AwsCredentials>map(token -> AwsSessionCredentials.create(keys.accessKeyId(), keys.secretAccessKey(), token))
+                        .orElseGet(() -> AwsBasicCredentials.create(keys.accessKeyId(), keys.secretAccessKey()))))
+                .orElseGet(() -> DefaultCredentialsProvider.builder().build());
     }
 
     private static StsClient stsClient(S3Settings settings, AwsCredentialsProvider credentials)
