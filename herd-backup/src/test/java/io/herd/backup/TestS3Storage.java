@@ -14,6 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
@@ -186,7 +188,7 @@ class TestS3Storage
             aborted.abort();
             assertThat(service.storage().exists("basebackups_005/aborted")).isFalse();
             // deletes in a batch
-            service.storage().delete(java.util.List.of("basebackups_005/big"));
+            service.storage().delete(List.of("basebackups_005/big"));
             assertThat(service.storage().list("basebackups_005/")).isEmpty();
         }
     }
@@ -206,7 +208,7 @@ class TestS3Storage
                 assertThat(service.storage().exists("wal_005/single")).isTrue();
                 assertThat(service.storage().exists("basebackups_005/parts")).isTrue();
             }
-            String sent = wire.clientBytes().toLowerCase(java.util.Locale.ROOT);
+            String sent = wire.clientBytes().toLowerCase(Locale.ROOT);
             assertThat(sent).contains("put /herd-errors/storage-class/wal_005/single ", "post /herd-errors/storage-class/basebackups_005/parts?uploads");
             // the single PUT and CreateMultipartUpload; parts inherit it
             assertThat(countOf(sent, "x-amz-storage-class: standard_ia\r\n")).isEqualTo(2);
@@ -232,7 +234,7 @@ class TestS3Storage
                     }
                 }).hasMessageContaining("WALG_S3_SSE=aws:kms");
             }
-            String sent = wire.clientBytes().toLowerCase(java.util.Locale.ROOT);
+            String sent = wire.clientBytes().toLowerCase(Locale.ROOT);
             assertThat(sent).contains("put /herd-errors/sse/wal_005/single ", "post /herd-errors/sse/basebackups_005/parts?uploads");
             assertThat(sent).as("a failed multipart start must not fall back to publishing the buffered part as the object")
                     .doesNotContain("put /herd-errors/sse/basebackups_005/parts ");

@@ -13,9 +13,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -98,13 +100,13 @@ class TestTarRoundTrip
         // a directory where a file is expected: reading it fails after the first entry is in the stream
         Files.createDirectories(pgData.resolve("16385"));
         List<DataFile> entries = List.of(
-                new DataFile("/base/1/16384", pgData.resolve("16384"), false, relation.length, java.time.Instant.now()),
-                new DataFile("/base/1/16385", pgData.resolve("16385"), false, 8192, java.time.Instant.now()));
+                new DataFile("/base/1/16384", pgData.resolve("16384"), false, relation.length, Instant.now()),
+                new DataFile("/base/1/16385", pgData.resolve("16385"), false, 8192, Instant.now()));
         Path root = Files.createDirectories(temp.resolve("failing-storage"));
         FileStorage storage = new FileStorage(root);
 
         assertThatThrownBy(() -> TarPartWriter.write("t/part_001.tar.zst", entries, Map.of(), Compression.ZSTD, storage.create("t/part_001.tar.zst")))
-                .isInstanceOf(java.io.IOException.class);
+                .isInstanceOf(IOException.class);
 
         assertThat(storage.exists("t/part_001.tar.zst")).isFalse();
         try (var left = Files.walk(root)) {

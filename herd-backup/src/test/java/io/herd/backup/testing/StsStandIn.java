@@ -21,9 +21,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * An STS endpoint on loopback that answers AssumeRole and AssumeRoleWithWebIdentity in the AWS query protocol
  * (form-encoded POST, XML answer), as sts.amazonaws.com does, handing out fixed temporary credentials, or refusing
- * with AccessDenied. No STS-compatible
- * server is available here, and S3Proxy has none; this covers the wire format and Herd's wiring, not AWS's policy
- * checks. Records each request's form fields and Authorization header.
+ * with AccessDenied. No STS-compatible server is available here, and S3Proxy has none; this covers the wire format
+ * and Herd's wiring, not AWS's policy checks. Records each request's form fields and Authorization header.
  */
 public final class StsStandIn
         implements AutoCloseable

@@ -12,6 +12,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -75,7 +77,7 @@ class TestFailover
         Node primary = formCluster("");
         assertThat(cluster.tryWrite(primary, "before-crash")).isTrue();
         // the primary's walsenders freeze (a network hiccup): it commits WAL no replica receives, then the host dies
-        java.util.List<Long> walSenders = walSenderPids(primary);
+        List<Long> walSenders = walSenderPids(primary);
         assertThat(walSenders).hasSize(2);
         signal("STOP", walSenders);
         assertThat(cluster.tryWrite(primary, "diverged")).isTrue();
@@ -103,13 +105,13 @@ class TestFailover
         assertThat(rows(primary)).doesNotContain("diverged");
     }
 
-    private java.util.List<Long> walSenderPids(Node node) throws Exception
+    private List<Long> walSenderPids(Node node) throws Exception
     {
         return column(node, "SELECT pid FROM pg_stat_replication").stream().map(Long::parseLong).toList();
     }
 
     /** kill -SIG on processes of this test's own PostgreSQL servers, by PID. */
-    private static void signal(String signal, java.util.List<Long> pids) throws Exception
+    private static void signal(String signal, List<Long> pids) throws Exception
     {
         for (long pid : pids) {
             Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
@@ -203,14 +205,14 @@ class TestFailover
         return cluster.node(cluster.leader().orElseThrow());
     }
 
-    private java.util.List<String> rows(Node node) throws Exception
+    private List<String> rows(Node node) throws Exception
     {
         return column(node, "SELECT value FROM it_writes");
     }
 
-    private java.util.List<String> column(Node node, String query) throws Exception
+    private List<String> column(Node node, String query) throws Exception
     {
-        java.util.List<String> values = new java.util.ArrayList<>();
+        List<String> values = new ArrayList<>();
         try (Connection connection = cluster.connect(node); Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery(query)) {
             while (rows.next()) {

@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
@@ -122,7 +123,7 @@ public final class Connections
             }
             metrics.removedClosed(listener.name(), backend.name(), count);
             log.info("Closed {} client connection(s) of listener {} to {}: it no longer qualifies as a {} backend", count, listener.name(), backend.name(),
-                    listener.role().name().toLowerCase(java.util.Locale.ROOT));
+                    listener.role().name().toLowerCase(Locale.ROOT));
         }
     }
 
