@@ -50,6 +50,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
@@ -78,6 +79,9 @@ public final class HaLoop
     private final List<ReplicaMethods.Step> replicaMethods;
     private final Optional<ClusterBackups> backups;
     private final Object wakeLock = new Object();
+    // held for a whole cycle: close() takes it before stopping PostgreSQL, so a cycle already under way cannot start
+    // PostgreSQL again behind the shutdown (seen: a replica restarted while its agent stopped, left running)
+    private final ReentrantLock cycleLock = new ReentrantLock();
     private final AutoCloseable dcsListener;
     /** Members the leader keeps a replication slot for, with when it last saw them (Patroni's member_slots_ttl). */
     private final Map<String, Long> slotMembers = new java.util.concurrent.ConcurrentHashMap<>();
@@ -143,7 +147,11 @@ public final class HaLoop
     {
         while (!stopped) {
             long start = nanoTime.getAsLong();
+            cycleLock.lock();
             try {
+                if (stopped) {
+                    return;
+                }
                 cycle();
             }
             catch (FatalException e) {
@@ -153,6 +161,9 @@ public final class HaLoop
             }
             catch (Throwable e) {
                 log.error("HA cycle failed: {}", e.getMessage(), e);
+            }
+            finally {
+                cycleLock.unlock();
             }
             long next = start + dynamic.loopWait().toNanos();
             status = status.withNextRun(next);
@@ -962,6 +973,7 @@ public final class HaLoop
         stopped = true;
         wake();
         tasks.close();
+        boolean cycleDone = awaitCycle();
         boolean wasLeader = leaderUntilNanos != 0;
         expectRunning = false;
         try {
@@ -973,6 +985,9 @@ public final class HaLoop
         }
         finally {
             fencer.close();
+            if (cycleDone) {
+                cycleLock.unlock();
+            }
         }
         try {
             if (wasLeader) {
@@ -990,6 +1005,21 @@ public final class HaLoop
         catch (Exception ignored) {
             // closing a listener cannot fail in a way that matters at shutdown
         }
+    }
+
+    /** Waits (bounded) for a cycle under way to end; no cycle starts after this, as they check stopped under the lock. */
+    private boolean awaitCycle()
+    {
+        try {
+            if (cycleLock.tryLock(30, TimeUnit.SECONDS)) {
+                return true;
+            }
+            log.warn("the HA loop did not finish its cycle within 30 s; stopping PostgreSQL anyway");
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
     }
 
     static final class FatalException
